@@ -1,0 +1,137 @@
+"""Audio input stage: check the file, decode it once to 16 kHz mono float32.
+
+Anything FFmpeg (through PyAV) can decode is accepted, including the audio track
+of a video. Each way a file can be unusable raises its own
+:class:`~speechcase.errors.SpeechcaseError`, so the CLI can say exactly what is
+wrong and exit with a distinct code.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputEmpty, InputIsDirectory, InputMissing, NotAudio, TooLong, VideoWithoutAudio
+
+SAMPLE_RATE = 16_000
+DEFAULT_MAX_DURATION = 3 * 3600.0
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded samples plus the identity of the file they came from."""
+
+    path: Path
+    sha256: str
+    samples: np.ndarray  # float32, mono, SAMPLE_RATE
+    sample_rate: int = SAMPLE_RATE
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+def file_sha256(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Hash the file's bytes: the identity used by the transcript cache."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_input_file(path: Path) -> None:
+    """Raise the matching error if ``path`` cannot be an input file at all."""
+    if not path.exists():
+        raise InputMissing(f"{path} does not exist; check the path (quote names with spaces).")
+    if path.is_dir():
+        raise InputIsDirectory(f"{path} is a folder; pass one audio or video file, e.g. {path}/talk.m4a.")
+    if path.stat().st_size == 0:
+        raise InputEmpty(f"{path} is empty (0 bytes); record or export the talk again.")
+
+
+def format_duration(seconds: float) -> str:
+    """``5025.0`` -> ``"1:23:45"``; ``83`` -> ``"1:23"``."""
+    seconds = int(round(seconds))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> Audio:
+    """Validate and decode ``path`` to 16 kHz mono float32.
+
+    The container's declared duration is checked before decoding, so an
+    over-long recording is refused without decoding hours of audio.
+    """
+    import av  # imported here: PyAV loads FFmpeg, which is slow to import
+
+    path = Path(path)
+    check_input_file(path)
+    not_audio = NotAudio(f"{path.name} could not be decoded as audio; pass a recording such as "
+                         ".wav, .flac, .mp3, .m4a, .ogg/.opus, .webm or a video with sound.")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise not_audio from exc
+    with container:
+        if not container.streams.audio:
+            if container.streams.video:
+                raise VideoWithoutAudio(f"{path.name} is a video without an audio track; "
+                                        "export it again with sound, or pass the audio file.")
+            raise not_audio
+        stream = container.streams.audio[0]
+        declared = _declared_duration(container, stream)
+        if declared is not None and declared > max_duration:
+            raise _too_long(path, declared, max_duration)
+        samples = _decode(container, stream, max_duration, path)
+    if samples.size == 0:
+        raise NotAudio(f"{path.name} contains no decodable audio (the file may be truncated or corrupt); "
+                       "export the recording again.")
+    return Audio(path=path, sha256=file_sha256(path), samples=samples)
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000  # av.time_base is microseconds
+    return None
+
+
+def _too_long(path: Path, seconds: float, limit: float) -> TooLong:
+    return TooLong(f"{path.name} is {format_duration(seconds)} long, over the {format_duration(limit)} limit; "
+                   "trim it or raise the limit with --max-duration.")
+
+
+def _decode(container, stream, max_duration: float, path: Path) -> np.ndarray:
+    """Decode and resample, stopping early (with an error) past ``max_duration``."""
+    import av
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    chunks: list[np.ndarray] = []
+    total = 0
+    limit = int(max_duration * SAMPLE_RATE)
+
+    def take(frames) -> None:
+        nonlocal total
+        for out in frames:
+            arr = out.to_ndarray().reshape(-1)
+            chunks.append(arr)
+            total += arr.size
+
+    try:
+        for frame in container.decode(stream):
+            frame.pts = None  # let the resampler re-time; avoids errors on odd timestamps
+            take(resampler.resample(frame))
+            if total > limit:
+                raise _too_long(path, total / SAMPLE_RATE, max_duration)
+        take(resampler.resample(None))
+    except av.error.FFmpegError:
+        # A damaged tail: keep what decoded cleanly; an unreadable file ends up empty.
+        pass
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return np.concatenate(chunks).astype(np.float32, copy=False)

@@ -1,0 +1,98 @@
+"""User-facing errors, each with its own exit code.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``;
+tracebacks are shown only with ``--debug``. Exit codes are part of the public
+interface (scripts branch on them), so never renumber an existing one.
+"""
+from __future__ import annotations
+
+
+class SpeechcaseError(Exception):
+    """Base class: a problem the user can fix, described in one sentence."""
+
+    exit_code = 1
+
+
+class InputMissing(SpeechcaseError):
+    """The input path does not exist."""
+
+    exit_code = 3
+
+
+class InputIsDirectory(SpeechcaseError):
+    """The input path is a folder, not a file."""
+
+    exit_code = 4
+
+
+class InputEmpty(SpeechcaseError):
+    """The input file is empty (0 bytes)."""
+
+    exit_code = 5
+
+
+class NotAudio(SpeechcaseError):
+    """The file is not decodable audio (wrong type, corrupt or truncated)."""
+
+    exit_code = 6
+
+
+class VideoWithoutAudio(SpeechcaseError):
+    """A video file that has no audio track."""
+
+    exit_code = 7
+
+
+class NoSpeech(SpeechcaseError):
+    """Decodable audio, but only silence or noise."""
+
+    exit_code = 8
+
+
+class TooShort(SpeechcaseError):
+    """Less than the minimum amount of speech (5 s by default)."""
+
+    exit_code = 9
+
+
+class TooLong(SpeechcaseError):
+    """Longer than the maximum duration (3 h by default)."""
+
+    exit_code = 10
+
+
+class ModelUnavailable(SpeechcaseError):
+    """The Whisper model could not be found or loaded."""
+
+    exit_code = 11
+
+
+class BadTranscript(SpeechcaseError):
+    """A JSON input that is not a readable speechcase transcript."""
+
+    exit_code = 12
+
+
+class BadFramework(SpeechcaseError):
+    """A framework name or file that cannot be used."""
+
+    exit_code = 13
+
+
+class OutputNotWritable(SpeechcaseError):
+    """The output folder or cache cannot be written."""
+
+    exit_code = 14
+
+
+EXIT_INTERRUPTED = 130
+
+#: Exit code -> meaning, for ``speechcase --help`` and the README.
+EXIT_CODES = {
+    1: "unexpected internal error (rerun with --debug and report it)",
+    2: "wrong command-line usage",
+    **{cls.exit_code: (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+       for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
+                   TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable)},
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
+}

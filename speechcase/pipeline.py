@@ -1,0 +1,142 @@
+"""The analysis pipeline: small stages, each timed, exchanging typed data.
+
+audio -> (cache | VAD + Whisper) -> transcript -> sentences -> sections ->
+signals (pacing, pauses, fillers) -> flags -> :class:`~speechcase.types.Analysis`.
+
+Analysis from a saved transcript skips everything before "transcript", so a
+coach can re-run it with another framework in well under a second.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .audio import DEFAULT_MAX_DURATION, check_input_file, file_sha256, format_duration, load_audio
+from .errors import NoSpeech
+from .frameworks import DEFAULT_FRAMEWORK, load_framework
+from .sections import balance, segment
+from .signals.fillers import filled_pauses
+from .signals.pacing import measure_pacing
+from .signals.pauses import MIN_PAUSE, detect_pauses
+from .storage import TranscriptCache, load_transcript
+from .text import build_sentences
+from .transcribe import DecodeOptions, cache_key, resolve_model, transcribe
+from .types import Analysis, Framework, Transcript
+from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
+
+log = logging.getLogger("speechcase")
+
+ProgressCallback = Callable[[float, float], None]  # (seconds done, seconds total)
+
+
+@dataclass
+class AnalyzeOptions:
+    """Everything that can change an analysis; the CLI maps its flags onto this."""
+
+    framework: str = DEFAULT_FRAMEWORK
+    model: str | None = None
+    compute_type: str = "int8"
+    threads: int = 0
+    decode: DecodeOptions = field(default_factory=DecodeOptions)
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    max_duration: float = DEFAULT_MAX_DURATION
+    min_speech: float = MIN_SPEECH_SECONDS
+    min_pause: float = MIN_PAUSE
+
+
+class StageTimer:
+    """Collects wall-clock seconds per stage; shown by ``analyze --timings``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+
+def is_transcript_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ".json"
+
+
+def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
+                    on_progress: ProgressCallback | None = None,
+                    timer: StageTimer | None = None) -> tuple[Transcript, bool]:
+    """Return the transcript of an audio/video file and whether it came from the cache.
+
+    The file is hashed before it is decoded, so a cached recording is never
+    decoded or transcribed again.
+    """
+    options = options or AnalyzeOptions()
+    timer = timer or StageTimer()
+    path = Path(path)
+    check_input_file(path)
+    model = resolve_model(options.model)
+    cache = TranscriptCache(options.cache_dir) if options.use_cache else None
+    with timer.stage("hash"):
+        key = cache_key(file_sha256(path), model, options.decode, options.compute_type)
+    if cache and (hit := cache.get(key)):
+        log.info("Transcript served from cache (%s).", cache.folder)
+        return replace(hit, source=replace(hit.source, path=str(path))), True
+
+    with timer.stage("decode"):
+        audio = load_audio(path, options.max_duration)
+    with timer.stage("vad"):
+        speech = speech_regions(audio)
+        require_speech(audio, speech, options.min_speech)
+    log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
+             format_duration(audio.duration), model.name)
+    with timer.stage("transcribe"):
+        transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
+                                on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
+    if not transcript.words:
+        raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
+    if cache:
+        with timer.stage("cache"):
+            cache.put(key, transcript)
+    return transcript, False
+
+
+def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,
+                       timer: StageTimer | None = None) -> Analysis:
+    """Run every stage after transcription; needs no audio."""
+    options = options or AnalyzeOptions()
+    timer = timer or StageTimer()
+    with timer.stage("sentences"):
+        sentences = build_sentences(transcript.words)
+    with timer.stage("sections"):
+        sentences, spans = segment(sentences, framework)
+        rows = balance(spans, framework)
+    with timer.stage("signals"):
+        pacing = measure_pacing(transcript, spans)
+        pauses = detect_pauses(transcript, sentences, options.min_pause)
+        fillers = filled_pauses(transcript.words)
+    return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
+                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=[],
+                    timings=timer.seconds)
+
+
+def analyze(path: str | Path, options: AnalyzeOptions | None = None,
+            on_progress: ProgressCallback | None = None) -> Analysis:
+    """Analyse a recording, or a saved ``transcript.json`` (then no audio work happens)."""
+    options = options or AnalyzeOptions()
+    timer = StageTimer()
+    framework = load_framework(options.framework)
+    if is_transcript_file(path):
+        check_input_file(Path(path))
+        with timer.stage("load_transcript"):
+            transcript, cached = load_transcript(Path(path)), False
+    else:
+        transcript, cached = transcribe_file(path, options, on_progress, timer)
+    analysis = analyze_transcript(transcript, framework, options, timer)
+    analysis.from_cache = cached
+    return analysis

@@ -1,0 +1,1 @@
+"""Delivery signals computed from the words, the sentences and the speech regions."""

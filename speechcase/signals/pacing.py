@@ -1,0 +1,61 @@
+"""Pacing: overall and articulation rate, a windowed timeline, and per-section rates.
+
+Words are counted as spoken ("2.4" is three words), so numbers written as
+digits by Whisper do not make the pace look slower than it was.
+"""
+from __future__ import annotations
+
+import math
+
+from ..text import spoken_length
+from ..types import Pacing, PaceWindow, SectionSpan, Transcript
+from .timeline import silent_intervals, talk_span
+
+#: Silences at least this long are excluded from speaking time for the articulation rate.
+ARTICULATION_GAP = 0.25
+WINDOW = 30.0
+
+
+def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: float = WINDOW) -> Pacing:
+    words = transcript.words
+    if not words:
+        return Pacing(0.0, 0.0, [], {})
+    span = talk_span(words)
+    total = sum(spoken_length(w.text) for w in words)
+    minutes = max(span.duration, 1e-6) / 60
+    silent = sum(g.duration for g in silent_intervals(transcript, ARTICULATION_GAP))
+    speaking_minutes = max(span.duration - silent, 1e-6) / 60
+    return Pacing(
+        wpm=round(total / minutes, 1),
+        articulation_wpm=round(total / speaking_minutes, 1),
+        timeline=_timeline(transcript, window),
+        by_section=_by_section(transcript, sections),
+    )
+
+
+def _words_between(transcript: Transcript, start: float, end: float) -> int:
+    return sum(spoken_length(w.text) for w in transcript.words if start <= w.middle < end)
+
+
+def _timeline(transcript: Transcript, window: float) -> list[PaceWindow]:
+    """Words per minute in consecutive windows from 0 s; the last window covers to the last word."""
+    words = transcript.words
+    end_of_talk = words[-1].end
+    counts = [0] * max(1, math.ceil(end_of_talk / window))
+    for w in words:
+        counts[min(int(w.middle // window), len(counts) - 1)] += spoken_length(w.text)
+    out = []
+    for k, n in enumerate(counts):
+        start, end = k * window, min((k + 1) * window, end_of_talk)
+        out.append(PaceWindow(start, round(end, 3), round(n / max(end - start, 1e-6) * 60, 1)))
+    return out
+
+
+def _by_section(transcript: Transcript, sections: list[SectionSpan]) -> dict[str, float]:
+    """Words per minute over all the time spent in each section."""
+    seconds: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for s in sections:
+        seconds[s.id] = seconds.get(s.id, 0.0) + s.end - s.start
+        count[s.id] = count.get(s.id, 0) + _words_between(transcript, s.start, s.end)
+    return {k: round(count[k] / (seconds[k] / 60), 1) for k in seconds if seconds[k] > 0}

@@ -1,0 +1,91 @@
+"""Files on disk: atomic JSON writes, the transcript cache, transcript loading."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import BadTranscript, OutputNotWritable
+from .types import Transcript
+
+CACHE_ENV = "SPEECHCASE_CACHE_DIR"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that readers see the old file or the new one, never half of one.
+
+    The data goes to a temporary file in the same folder, is flushed to disk,
+    then renamed over the target (an atomic step on POSIX and Windows).
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputNotWritable(f"Cannot write to {path.parent} ({exc.strerror}); "
+                                "choose another folder with -o.") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, ensure_ascii=False)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_cache_dir() -> Path:
+    """``$SPEECHCASE_CACHE_DIR``, else the platform's user cache folder (XDG on Linux)."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("speechcase"))
+
+
+class TranscriptCache:
+    """Transcripts keyed by (audio hash, model, decoding options), one JSON file each.
+
+    An unreadable entry (say, from an older version) counts as a miss and is
+    replaced, so the cache can never break an analysis.
+    """
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = Path(folder) if folder else default_cache_dir()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / "transcripts" / f"{key}.json"
+
+    def get(self, key: str) -> Transcript | None:
+        try:
+            return Transcript.from_dict(json.loads(self._path(key).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, transcript: Transcript) -> None:
+        write_json_atomic(self._path(key), transcript.to_dict())
+
+
+def load_transcript(path: Path) -> Transcript:
+    """Read a ``transcript.json`` written by ``speechcase transcribe`` or ``analyze``."""
+    hint = "pass the transcript.json written by `speechcase analyze` or `speechcase transcribe`."
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadTranscript(f"{path.name} is not a text JSON file; {hint}") from exc
+    except json.JSONDecodeError as exc:
+        raise BadTranscript(f"{path.name} is not valid JSON (line {exc.lineno}); {hint}") from exc
+    if not isinstance(data, dict) or data.get("schema") != Transcript.SCHEMA:
+        raise BadTranscript(f"{path.name} is not a speechcase transcript (no \"schema\": "
+                            f"\"{Transcript.SCHEMA}\"); {hint}")
+    try:
+        transcript = Transcript.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadTranscript(f"{path.name} is a damaged transcript (bad or missing field {exc}); {hint}") from exc
+    if not transcript.words:
+        raise BadTranscript(f"{path.name} contains no words, so there is nothing to analyse; {hint}")
+    return transcript

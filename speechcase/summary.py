@@ -1,0 +1,39 @@
+"""The short human summary ``speechcase analyze`` prints."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from .audio import format_duration
+from .text import spoken_word_count
+from .types import Analysis
+
+
+def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[str]:
+    t = analysis.transcript
+    info = t.transcription
+    if analysis.from_cache:
+        origin = f"served from cache (transcribed earlier with {info.model} in {info.seconds:.1f} s)"
+    elif input_path.suffix.lower() == ".json":
+        origin = f"loaded from {input_path.name} (transcribed with {info.model})"
+    else:
+        origin = f"transcribed with {info.model} in {info.seconds:.1f} s"
+    pauses = analysis.pauses
+    mid = sum(p.kind == "mid_sentence" for p in pauses)
+    pause_text = f"{len(pauses)} of 1 s or more ({len(pauses) - mid} between sentences, {mid} mid-sentence)"
+    if pauses:
+        longest = max(pauses, key=lambda p: p.duration)
+        pause_text += f"; longest {longest.duration:.1f} s at {format_duration(longest.start)}"
+    counts = Counter(f.text for f in analysis.fillers)
+    filler_text = (", ".join(f"{w} x{n}" for w, n in counts.most_common()) or "none heard")
+    p = analysis.pacing
+    return [
+        f"{input_path.name}",
+        f"  Transcript  {origin}",
+        f"  Duration    {format_duration(t.source.duration)}, {len(analysis.sentences)} sentences, "
+        f"{spoken_word_count(t.words)} words",
+        f"  Pace        {p.wpm:.0f} wpm overall, {p.articulation_wpm:.0f} wpm while speaking",
+        f"  Pauses      {pause_text}",
+        f"  Fillers     {filler_text}",
+        f"  Analysis    {elapsed:.2f} s in total",
+    ]

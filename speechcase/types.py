@@ -1,0 +1,226 @@
+"""Plain typed data exchanged between pipeline stages.
+
+Every stage takes and returns these dataclasses; nothing passes loose dicts.
+They convert to JSON-ready dicts with :func:`dataclasses.asdict` and back with
+the ``from_dict`` class methods, which is how transcripts are cached and saved.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A span of time in seconds from the start of the recording."""
+
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Interval":
+        return cls(float(d["start"]), float(d["end"]))
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word, with Whisper's punctuation attached (e.g. ``"slow,"``)."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+
+    @property
+    def middle(self) -> float:
+        return (self.start + self.end) / 2
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Word":
+        return cls(str(d["text"]), float(d["start"]), float(d["end"]), float(d["probability"]))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a transcript came from: the audio file, its content hash and length."""
+
+    path: str
+    sha256: str
+    duration: float
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Source":
+        return cls(str(d["path"]), str(d["sha256"]), float(d["duration"]))
+
+
+@dataclass(frozen=True)
+class TranscriptionInfo:
+    """Which model and decoding options produced a transcript, and how long it took."""
+
+    model: str
+    language: str
+    seconds: float
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "TranscriptionInfo":
+        return cls(str(d["model"]), str(d.get("language", "en")), float(d.get("seconds", 0.0)),
+                   dict(d.get("options", {})))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything later stages need from the audio, so analysis can run without it.
+
+    ``speech`` holds the voice-activity regions found in the audio; pauses and
+    articulation rate are derived from them, so re-analysing a saved transcript
+    gives the same numbers as analysing the recording. ``speech`` is ``None`` for
+    transcripts made elsewhere, and word gaps are used instead.
+    """
+
+    source: Source
+    transcription: TranscriptionInfo
+    words: list[Word]
+    speech: list[Interval] | None = None
+
+    SCHEMA = "speechcase/transcript-v1"
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        d = {"schema": self.SCHEMA, **asdict(self)}
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Transcript":
+        speech = d.get("speech")
+        return cls(
+            source=Source.from_dict(d["source"]),
+            transcription=TranscriptionInfo.from_dict(d["transcription"]),
+            words=[Word.from_dict(w) for w in d["words"]],
+            speech=None if speech is None else [Interval.from_dict(s) for s in speech],
+        )
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as a half-open range ``[first_word, last_word)`` into the word list."""
+
+    first_word: int
+    last_word: int
+    start: float
+    end: float
+    text: str
+    section: str = "unsegmented"
+
+    @property
+    def word_count(self) -> int:
+        return self.last_word - self.first_word
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A silence of at least the minimum pause length inside the talk."""
+
+    start: float
+    end: float
+    kind: str  # "between_sentences" | "mid_sentence"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Filler:
+    """One filler occurrence; ``source`` is "asr" (a transcript word) or "acoustic"."""
+
+    text: str
+    kind: str  # "filled_pause" | "discourse"
+    start: float
+    end: float
+    source: str = "asr"
+
+
+@dataclass(frozen=True)
+class PaceWindow:
+    start: float
+    end: float
+    wpm: float
+
+
+@dataclass(frozen=True)
+class Pacing:
+    wpm: float
+    articulation_wpm: float
+    timeline: list[PaceWindow]
+    by_section: dict[str, float]
+
+
+@dataclass(frozen=True)
+class SectionSpan:
+    """A contiguous stretch of the talk assigned to one framework section."""
+
+    id: str
+    start: float
+    end: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    section: str
+    seconds: float
+    share: float
+    target_share: tuple[float, float]
+    status: str  # "missing" | "under" | "ok" | "over"
+
+
+@dataclass(frozen=True)
+class Flag:
+    id: str
+    type: str
+    start: float
+    end: float
+    severity: str  # "high" | "medium" | "low"
+    message: str
+    evidence: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """One section of a framework, as declared in its data file."""
+
+    id: str
+    title: str
+    purpose: str
+    target_share: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    title: str
+    sections: list[SectionSpec]
+
+
+@dataclass
+class Analysis:
+    """The result of one analysis run: the transcript plus every derived signal."""
+
+    transcript: Transcript
+    framework: Framework
+    sentences: list[Sentence]
+    sections: list[SectionSpan]
+    balance: list[BalanceRow]
+    pacing: Pacing
+    pauses: list[Pause]
+    fillers: list[Filler]
+    flags: list[Flag]
+    timings: dict[str, float] = field(default_factory=dict)
+    from_cache: bool = False
