@@ -8,12 +8,15 @@ wrong and exit with a distinct code.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputEmpty, InputIsDirectory, InputMissing, NotAudio, TooLong, VideoWithoutAudio
+
+log = logging.getLogger("speechcase")
 
 SAMPLE_RATE = 16_000
 DEFAULT_MAX_DURATION = 3 * 3600.0
@@ -86,10 +89,14 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration:
             raise _too_long(path, declared, max_duration)
-        samples = _decode(container, stream, max_duration, path)
-    if samples.size == 0:
-        raise NotAudio(f"{path.name} contains no decodable audio (the file may be truncated or corrupt); "
+        samples, damaged = _decode(container, stream, max_duration, path)
+    seconds = samples.size / SAMPLE_RATE
+    if samples.size == 0 or (damaged and (seconds < 1.0 or (declared and seconds < 0.5 * declared))):
+        raise NotAudio(f"{path.name} contains no decodable audio (the file is truncated or corrupt); "
                        "export the recording again.")
+    if damaged:
+        log.warning("Warning: %s is damaged after %s; analysing the part before that.", path.name,
+                    format_duration(seconds))
     return Audio(path=path, sha256=file_sha256(path), samples=samples)
 
 
@@ -106,8 +113,11 @@ def _too_long(path: Path, seconds: float, limit: float) -> TooLong:
                    "trim it or raise the limit with --max-duration.")
 
 
-def _decode(container, stream, max_duration: float, path: Path) -> np.ndarray:
-    """Decode and resample, stopping early (with an error) past ``max_duration``."""
+def _decode(container, stream, max_duration: float, path: Path) -> tuple[np.ndarray, bool]:
+    """Decode and resample, stopping early (with an error) past ``max_duration``.
+
+    Returns the samples and whether decoding broke off on damaged data.
+    """
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -122,6 +132,7 @@ def _decode(container, stream, max_duration: float, path: Path) -> np.ndarray:
             chunks.append(arr)
             total += arr.size
 
+    damaged = False
     try:
         for frame in container.decode(stream):
             frame.pts = None  # let the resampler re-time; avoids errors on odd timestamps
@@ -130,8 +141,7 @@ def _decode(container, stream, max_duration: float, path: Path) -> np.ndarray:
                 raise _too_long(path, total / SAMPLE_RATE, max_duration)
         take(resampler.resample(None))
     except av.error.FFmpegError:
-        # A damaged tail: keep what decoded cleanly; an unreadable file ends up empty.
-        pass
+        damaged = True  # keep what decoded cleanly; the caller decides if it is enough
     if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+        return np.zeros(0, dtype=np.float32), damaged
+    return np.concatenate(chunks).astype(np.float32, copy=False), damaged

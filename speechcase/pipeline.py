@@ -24,7 +24,7 @@ from .signals.pacing import measure_pacing
 from .signals.pauses import MIN_PAUSE, detect_pauses
 from .storage import TranscriptCache, load_transcript
 from .text import build_sentences
-from .transcribe import DecodeOptions, cache_key, resolve_model, transcribe
+from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
 from .types import Analysis, Framework, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
 
@@ -93,6 +93,8 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("vad"):
         speech = speech_regions(audio)
         require_speech(audio, speech, options.min_speech)
+    with timer.stage("load_model"):
+        load_model(model.load, options.compute_type, options.threads)
     log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
              format_duration(audio.duration), model.name)
     with timer.stage("transcribe"):

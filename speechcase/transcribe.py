@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -74,8 +73,13 @@ def resolve_model(model: str | None) -> ModelChoice:
                                    "convert the model with ct2-transformers-converter or pass a model name.")
         return ModelChoice(str(candidate.resolve()), f"local:{candidate.resolve()}:{_folder_fingerprint(candidate)}",
                            candidate.name)
-    if os.sep in model and not candidate.exists() and model.startswith((".", "/", "~")):
+    if model.startswith((".", "/", "~")):
         raise ModelUnavailable(f"Model folder {model} does not exist; check the path.")
+    from faster_whisper.utils import available_models
+
+    if "/" not in model and model not in available_models():
+        raise ModelUnavailable(f"Unknown Whisper model '{model}'; use a name such as base.en, small.en or "
+                               "large-v3, a Hugging Face repo id (org/name), or a local model folder.")
     return ModelChoice(model, model, model)
 
 
@@ -103,7 +107,9 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0):
 def _load(WhisperModel, load: str, kwargs: dict):
     try:
         return WhisperModel(load, **kwargs)
-    except ValueError as exc:  # faster-whisper's message for a bad compute type
+    except ValueError as exc:
+        if "compute type" not in str(exc):
+            raise
         raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
     except Exception as exc:
         raise ModelUnavailable(

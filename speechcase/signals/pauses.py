@@ -18,13 +18,14 @@ def detect_pauses(transcript: Transcript, sentences: list[Sentence], min_pause: 
     words = transcript.words
     if not words:
         return []
-    starts = [w.start for w in words]
+    middles = [w.middle for w in words]
     sentence_of = [0] * len(words)
     for k, s in enumerate(sentences):
         sentence_of[s.first_word:s.last_word] = [k] * s.word_count
     pauses = []
     for gap in silent_intervals(transcript, min_pause):
-        after = min(bisect.bisect_left(starts, gap.end - 1e-6), len(words) - 1)
+        # No word's middle lies inside a pause, so its midpoint splits the words cleanly.
+        after = min(bisect.bisect_left(middles, (gap.start + gap.end) / 2), len(words) - 1)
         before = max(after - 1, 0)
         kind = "between_sentences" if sentence_of[before] != sentence_of[after] else "mid_sentence"
         pauses.append(Pause(round(gap.start, 3), round(gap.end, 3), kind))

@@ -1,0 +1,57 @@
+"""Shared fixtures: the committed sample talks, real transcriptions done once per session."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_audio"
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE_NAMES = ["structured_churn", "rambling_delivery", "short_deep_dive"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory) -> Path:
+    """Every test uses a private transcript cache, never the user's."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["SPEECHCASE_CACHE_DIR"] = str(folder)
+    return folder
+
+
+def truth(name: str) -> dict:
+    return json.loads((SAMPLES / f"{name}.truth.json").read_text())
+
+
+def run_cli(*args: str):
+    """Invoke the CLI in-process; fails the test if a traceback reached the user."""
+    from speechcase.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output + result.stderr
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+@pytest.fixture(scope="session")
+def analysed(tmp_path_factory):
+    """Analyse each sample once with the real tiny.en model; returns name -> output folder."""
+    out = {}
+
+    def get(name: str) -> Path:
+        if name not in out:
+            folder = tmp_path_factory.mktemp(name)
+            result = run_cli("analyze", SAMPLES / f"{name}.flac", "-o", folder, "--quiet")
+            assert result.exit_code == 0, result.output + result.stderr
+            out[name] = folder
+        return out[name]
+
+    return get
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text())

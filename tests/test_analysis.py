@@ -1,0 +1,102 @@
+"""The analysis document: schema, pacing and pauses against the samples' scripts, re-analysis."""
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from conftest import SAMPLE_NAMES, SAMPLES, load_json, run_cli, truth
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return json.loads(resources.files("speechcase.schemas").joinpath("analysis-v1.schema.json").read_text())
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_document_validates_against_schema(name, analysed, schema):
+    doc = load_json(analysed(name) / "analysis.json")
+    jsonschema.validate(doc, schema)
+    assert doc["source"]["duration"] == pytest.approx(truth(name)["duration"], abs=0.05)
+
+
+def test_schema_rejects_a_broken_document(analysed, schema):
+    doc = load_json(analysed("short_deep_dive") / "analysis.json")
+    doc["pauses"] = [{"start": 1.0, "end": 2.0, "kind": "awkward"}]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_wpm_within_five_percent_of_the_script(name, analysed):
+    pacing = load_json(analysed(name) / "analysis.json")["pacing"]
+    expected = truth(name)["wpm_expected"]
+    assert abs(pacing["wpm"] - expected) / expected < 0.05
+    assert pacing["articulation_wpm"] >= pacing["wpm"]
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_pauses_match_the_inserted_silences(name, analysed):
+    found = load_json(analysed(name) / "analysis.json")["pauses"]
+    inserted = truth(name)["pauses"]
+    assert len(found) == len(inserted)
+    for got, want in zip(found, inserted):
+        assert got["start"] == pytest.approx(want["start"], abs=0.6)
+        assert got["end"] == pytest.approx(want["end"], abs=0.3)
+        assert got["end"] - got["start"] >= 1.0
+
+
+def test_pause_kinds(analysed):
+    kinds = [p["kind"] for p in load_json(analysed("structured_churn") / "analysis.json")["pauses"]]
+    assert kinds == ["between_sentences", "between_sentences", "mid_sentence"]
+    ramble = load_json(analysed("rambling_delivery") / "analysis.json")["pauses"]
+    assert [p["kind"] for p in ramble] == ["mid_sentence"]
+
+
+def test_pacing_timeline_windows(analysed):
+    doc = load_json(analysed("structured_churn") / "analysis.json")
+    timeline = doc["pacing"]["timeline"]
+    assert [w["start"] for w in timeline] == [0.0, 30.0, 60.0, 90.0]
+    assert all(w["end"] - w["start"] <= 30.0 for w in timeline)
+    assert all(100 < w["wpm"] < 220 for w in timeline)
+
+
+def test_balance_has_one_row_per_framework_section(analysed):
+    doc = load_json(analysed("structured_churn") / "analysis.json")
+    assert [r["section"] for r in doc["balance"]] == \
+        ["framing", "data", "modeling", "evaluation", "deployment", "reflection"]
+    spans = doc["sections"]
+    assert spans[0]["start"] == doc["words"][0]["start"] and spans[-1]["end"] == doc["words"][-1]["end"]
+
+
+def test_reanalysis_from_transcript_needs_no_audio(analysed, tmp_path):
+    """A coach re-runs a saved transcript with another framework: same signals, no audio."""
+    first = analysed("structured_churn")
+    saved = tmp_path / "transcript.json"
+    shutil.copy(first / "transcript.json", saved)  # the audio is nowhere near it
+    result = run_cli("analyze", saved, "--framework", "deep-dive", "-o", tmp_path / "again")
+    assert result.exit_code == 0, result.stderr
+    assert "loaded from transcript.json" in result.output
+    before, after = load_json(first / "analysis.json"), load_json(tmp_path / "again" / "analysis.json")
+    assert after["framework"]["id"] == "deep-dive"
+    assert [r["section"] for r in after["balance"]][0] == "hook"
+    for key in ("pauses", "pacing", "words", "fillers"):
+        assert after[key] == before[key]
+
+
+def test_summary_is_printed(analysed, tmp_path):
+    result = run_cli("analyze", analysed("rambling_delivery") / "transcript.json", "-o", tmp_path)
+    out = result.output
+    for label in ("Duration", "Pace", "wpm", "Pauses", "Fillers"):
+        assert label in out
+    assert (tmp_path / "analysis.json").exists() and (tmp_path / "transcript.json").exists()
+
+
+def test_default_output_folder(analysed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    transcript = analysed("short_deep_dive") / "transcript.json"
+    assert run_cli("analyze", transcript).exit_code == 0
+    assert (tmp_path / "speechcase-out" / "transcript" / "analysis.json").exists()

@@ -1,0 +1,92 @@
+"""Real transcription with the embedded tiny.en model (no mocks), and the transcript cache."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import DATA, SAMPLES, load_json, run_cli, truth
+from speechcase.pipeline import AnalyzeOptions, analyze, transcribe_file
+from speechcase.storage import TranscriptCache, write_json_atomic
+from speechcase.transcribe import DecodeOptions
+
+
+def _norm(text: str) -> list[str]:
+    return re.findall(r"[a-z]+", text.lower())
+
+
+def test_transcript_follows_the_script(analysed):
+    t = load_json(analysed("structured_churn") / "transcript.json")
+    assert t["schema"] == "speechcase/transcript-v1"
+    words = t["words"]
+    assert all(w["start"] <= w["end"] for w in words)
+    assert all(a["start"] <= b["start"] for a, b in zip(words, words[1:]))
+    script = set(_norm(" ".join(s["text"] for s in truth("structured_churn")["sentences"])))
+    heard = _norm(" ".join(w["text"] for w in words))
+    assert sum(w in script for w in heard) / len(heard) > 0.85
+    assert t["transcription"]["model"] == "tiny.en"
+    assert t["speech"], "voice-activity regions are saved for re-analysis without audio"
+
+
+def test_filled_pauses_survive_transcription(analysed):
+    """Whisper drops most um/uh by default; the decoding settings must keep them."""
+    doc = load_json(analysed("rambling_delivery") / "analysis.json")
+    spoken = sum(n for k, n in truth("rambling_delivery")["fillers"].items() if k in ("um", "uh"))
+    heard = [f for f in doc["fillers"] if f["kind"] == "filled_pause"]
+    assert len(heard) >= 0.5 * spoken
+
+
+def test_video_audio_track_is_transcribed(tmp_path):
+    result = run_cli("transcribe", DATA / "video_with_audio.mp4", "-o", tmp_path / "t.json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    t = load_json(tmp_path / "t.json")
+    assert len(t["words"]) >= 20
+
+
+def test_second_run_is_served_from_cache(analysed, tmp_path):
+    analysed("short_deep_dive")  # first run filled the cache
+    result = run_cli("analyze", SAMPLES / "short_deep_dive.flac", "-o", tmp_path)
+    assert result.exit_code == 0
+    assert "served from cache" in result.output
+    again = analyze(SAMPLES / "short_deep_dive.flac")
+    assert again.from_cache and "transcribe" not in again.timings and "decode" not in again.timings
+
+
+def test_cache_key_includes_decoding_options(tmp_path):
+    options = AnalyzeOptions(cache_dir=tmp_path, decode=DecodeOptions(beam_size=1))
+    first, cached = transcribe_file(DATA / "speech_12s.ogg", options)
+    assert not cached
+    assert transcribe_file(DATA / "speech_12s.ogg", options)[1]
+    other = AnalyzeOptions(cache_dir=tmp_path, decode=DecodeOptions(beam_size=1, hotwords=None))
+    assert not transcribe_file(DATA / "speech_12s.ogg", other)[1]
+    assert len(list((tmp_path / "transcripts").glob("*.json"))) == 2
+
+
+def test_damaged_cache_entry_is_a_miss_and_gets_replaced(tmp_path):
+    options = AnalyzeOptions(cache_dir=tmp_path, decode=DecodeOptions(beam_size=1))
+    transcribe_file(DATA / "speech_12s.ogg", options)
+    entry = next((tmp_path / "transcripts").glob("*.json"))
+    entry.write_text('{"schema": "speechcase/transcript-v1", "wor')  # as if an old version was killed
+    assert TranscriptCache(tmp_path).get(entry.stem) is None
+    transcript, cached = transcribe_file(DATA / "speech_12s.ogg", options)
+    assert not cached and transcript.words
+    assert TranscriptCache(tmp_path).get(entry.stem) is not None
+
+
+def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "entry.json"
+    write_json_atomic(target, {"v": 1})
+
+    class Boom(Exception):
+        pass
+
+    def explode(*a, **k):
+        raise Boom
+
+    import speechcase.storage as storage
+
+    monkeypatch.setattr(storage.os, "fsync", explode)
+    with pytest.raises(Boom):
+        write_json_atomic(target, {"v": 2})
+    assert load_json(target) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]  # no temp file left behind

@@ -1,0 +1,96 @@
+"""Pure functions: spoken word counts, sentences, pauses from speech regions, frameworks."""
+from __future__ import annotations
+
+import pytest
+
+from speechcase.errors import BadFramework
+from speechcase.frameworks import builtin_names, load_framework
+from speechcase.sections import balance
+from speechcase.signals.pacing import measure_pacing
+from speechcase.signals.pauses import detect_pauses
+from speechcase.text import build_sentences, spoken_length
+from speechcase.types import Interval, SectionSpan, Source, Transcript, TranscriptionInfo, Word
+
+
+@pytest.mark.parametrize("token,count", [
+    ("model", 1), ("2.4", 3), ("7%", 2), ("$3M", 3), ("2019", 2), ("12,000", 2), ("90", 1), ("100", 2),
+    ("1,234,567", 9), ("0.85.", 4), ("10x", 2), ("3rd", 1),
+])
+def test_spoken_length(token, count):
+    assert spoken_length(token) == count
+
+
+def _transcript(texts_and_times, speech=None):
+    words = [Word(t, s, e, 0.9) for t, s, e in texts_and_times]
+    return Transcript(Source("x.wav", "0" * 64, 30.0), TranscriptionInfo("tiny.en", "en", 1.0), words, speech)
+
+
+def _words(text, start=0.0, step=0.4):
+    return [(w, start + i * step, start + i * step + 0.3) for i, w in enumerate(text.split())]
+
+
+def test_sentences_follow_punctuation_and_keep_word_ranges():
+    t = _transcript(_words("We built a model. It was slow, like, really slow. Then we fixed it."))
+    sentences = build_sentences(t.words)
+    assert [s.text for s in sentences] == ["We built a model.", "It was slow, like, really slow.",
+                                           "Then we fixed it."]
+    assert [(s.first_word, s.last_word) for s in sentences] == [(0, 4), (4, 10), (10, 14)]
+    assert sentences[1].start == t.words[4].start and sentences[1].end == t.words[9].end
+
+
+def test_pauses_from_speech_regions_and_their_kind():
+    words = _words("We built a model.", 0.0) + _words("It was", 3.0) + _words("slow.", 6.5)
+    speech = [Interval(0.0, 1.5), Interval(3.0, 3.7), Interval(6.5, 6.8)]
+    t = _transcript(words, speech)
+    pauses = detect_pauses(t, build_sentences(t.words))
+    assert [(p.start, p.end, p.kind) for p in pauses] == [
+        (1.5, 3.0, "between_sentences"), (3.7, 6.5, "mid_sentence")]
+
+
+def test_a_word_inside_a_vad_gap_is_not_silence():
+    """Speech the VAD missed (a quiet word Whisper heard) splits the gap."""
+    words = _words("one two", 0.0) + [("um", 2.0, 2.4)] + _words("three", 4.0)
+    t = _transcript(words, [Interval(0.0, 0.7), Interval(4.0, 4.3)])
+    assert [(p.start, p.end) for p in detect_pauses(t, build_sentences(t.words))] == [(0.7, 2.0), (2.4, 4.0)]
+
+
+def test_pauses_fall_back_to_word_gaps_without_audio():
+    t = _transcript(_words("one two", 0.0) + _words("three four", 2.0))
+    assert [(p.start, p.end) for p in detect_pauses(t, build_sentences(t.words))] == [(0.7, 2.0)]
+
+
+def test_wpm_and_articulation():
+    # 20 words over 10 s with a 4 s silence in the middle
+    words = _words(" ".join(["w"] * 10), 0.0, 0.3) + _words(" ".join(["w"] * 10), 7.0, 0.3)
+    t = _transcript(words)
+    pacing = measure_pacing(t, [SectionSpan("x", 0.0, words[-1][2], 1.0)])
+    span = words[-1][2] - words[0][1]
+    assert pacing.wpm == pytest.approx(20 / span * 60, abs=0.1)
+    assert pacing.articulation_wpm > pacing.wpm
+    assert pacing.by_section["x"] == pytest.approx(pacing.wpm, abs=0.1)
+
+
+def test_builtin_frameworks_load():
+    assert builtin_names() == ["case-study", "deep-dive", "live-case"]
+    fw = load_framework("case-study")
+    assert [s.id for s in fw.sections] == ["framing", "data", "modeling", "evaluation", "deployment", "reflection"]
+    assert fw.sections[0].target_share == (0.10, 0.15)
+
+
+def test_balance_status():
+    fw = load_framework("case-study")
+    rows = balance([SectionSpan("framing", 0, 10, 1), SectionSpan("data", 10, 100, 1)], fw)
+    assert [(r.section, r.status) for r in rows][:3] == [("framing", "ok"), ("data", "over"), ("modeling", "missing")]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("id = ", "not valid TOML"),
+    ('title = "x"', "missing a text 'id'"),
+    ('id = "x"\n[[sections]]\nid="a"\ntarget_share=[0.1,0.2]\n[[sections]]\nid="a"\ntarget_share=[0.1,0.2]',
+     "appears twice"),
+])
+def test_framework_validation(tmp_path, text, words):
+    path = tmp_path / "fw.toml"
+    path.write_text(text)
+    with pytest.raises(BadFramework, match=words):
+        load_framework(path)
