@@ -114,7 +114,8 @@ class _Progress:
             self.bar = tqdm(total=round(total, 1), unit="s", desc="Transcribing", file=sys.stderr,
                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio "
                                        "[{elapsed}<{remaining}]")
-        self.bar.update(round(done - self.bar.n, 1))
+        self.bar.n = round(min(done, total), 1)
+        self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:

@@ -22,10 +22,10 @@ from .sections import balance, segment
 from .signals.fillers import filled_pauses
 from .signals.pacing import measure_pacing
 from .signals.pauses import MIN_PAUSE, detect_pauses
-from .storage import TranscriptCache, load_transcript
-from .text import build_sentences
+from .storage import JsonCache, load_transcript
+from .text import build_sentences, sentence_starts, sentences_key
 from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
-from .types import Analysis, Framework, Transcript
+from .types import Analysis, Framework, Sentence, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
 
 log = logging.getLogger("speechcase")
@@ -81,10 +81,10 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     path = Path(path)
     check_input_file(path)
     model = resolve_model(options.model)
-    cache = TranscriptCache(options.cache_dir) if options.use_cache else None
+    cache = JsonCache(options.cache_dir, "transcripts") if options.use_cache else None
     with timer.stage("hash"):
         key = cache_key(file_sha256(path), model, options.decode, options.compute_type)
-    if cache and (hit := cache.get(key)):
+    if cache and (hit := cache.get(key, Transcript.from_dict)):
         log.info("Transcript served from cache (%s).", cache.folder)
         return replace(hit, source=replace(hit.source, path=str(path))), True
 
@@ -104,7 +104,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
         with timer.stage("cache"):
-            cache.put(key, transcript)
+            cache.put(key, transcript.to_dict())
     return transcript, False
 
 
@@ -114,7 +114,7 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     options = options or AnalyzeOptions()
     timer = timer or StageTimer()
     with timer.stage("sentences"):
-        sentences = build_sentences(transcript.words)
+        sentences = _sentences(transcript, options)
     with timer.stage("sections"):
         sentences, spans = segment(sentences, framework)
         rows = balance(spans, framework)
@@ -125,6 +125,18 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=[],
                     timings=timer.seconds)
+
+
+def _sentences(transcript: Transcript, options: AnalyzeOptions) -> list[Sentence]:
+    """Sentences, with spaCy's boundaries cached: re-analysis then never loads spaCy."""
+    if not options.use_cache:
+        return build_sentences(transcript.words)
+    cache, key = JsonCache(options.cache_dir, "sentences"), sentences_key(transcript.words)
+    starts = cache.get(key, lambda d: [int(i) for i in d["starts"]])
+    if starts is None:
+        starts = sentence_starts(transcript.words)
+        cache.put(key, {"starts": starts})
+    return build_sentences(transcript.words, starts)
 
 
 def analyze(path: str | Path, options: AnalyzeOptions | None = None,

@@ -1,16 +1,17 @@
-"""Files on disk: atomic JSON writes, the transcript cache, transcript loading."""
+"""Files on disk: atomic JSON writes, the cache folders, transcript loading."""
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .errors import BadTranscript, OutputNotWritable
 from .types import Transcript
 
 CACHE_ENV = "SPEECHCASE_CACHE_DIR"
+T = TypeVar("T")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -47,27 +48,30 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("speechcase"))
 
 
-class TranscriptCache:
-    """Transcripts keyed by (audio hash, model, decoding options), one JSON file each.
+class JsonCache:
+    """A folder of JSON entries, one file per key, under ``<cache>/<namespace>/``.
 
-    An unreadable entry (say, from an older version) counts as a miss and is
+    Used for transcripts (keyed by audio hash, model and decoding options) and
+    for sentence boundaries (keyed by the words and the spaCy model). An
+    unreadable entry, say from an older version, counts as a miss and is
     replaced, so the cache can never break an analysis.
     """
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None, namespace: str):
         self.folder = Path(folder) if folder else default_cache_dir()
+        self.namespace = namespace
 
-    def _path(self, key: str) -> Path:
-        return self.folder / "transcripts" / f"{key}.json"
+    def path(self, key: str) -> Path:
+        return self.folder / self.namespace / f"{key}.json"
 
-    def get(self, key: str) -> Transcript | None:
+    def get(self, key: str, parse: Callable[[Any], T]) -> T | None:
         try:
-            return Transcript.from_dict(json.loads(self._path(key).read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError):
+            return parse(json.loads(self.path(key).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
 
-    def put(self, key: str, transcript: Transcript) -> None:
-        write_json_atomic(self._path(key), transcript.to_dict())
+    def put(self, key: str, data: Any) -> None:
+        write_json_atomic(self.path(key), data)
 
 
 def load_transcript(path: Path) -> Transcript:

@@ -22,8 +22,8 @@ def nlp():
     return importlib.import_module(SPACY_MODEL).load()
 
 
-def build_sentences(words: list[Word]) -> list[Sentence]:
-    """Group ``words`` into sentences with spaCy, keeping word ranges and times."""
+def sentence_starts(words: list[Word]) -> list[int]:
+    """Indices of the words that begin a sentence, found by spaCy's parser."""
     if not words:
         return []
     offsets, pieces, pos = [], [], 0
@@ -32,8 +32,25 @@ def build_sentences(words: list[Word]) -> list[Sentence]:
         pieces.append(w.text)
         pos += len(w.text) + 1
     doc = nlp()(" ".join(pieces))
-    starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
-    bounds = starts + [len(words)]
+    return sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+
+
+def sentences_key(words: list[Word]) -> str:
+    """Cache key of the sentence boundaries: the word texts and the spaCy model version."""
+    import hashlib
+    import importlib.metadata as md
+
+    blob = "\n".join(w.text for w in words) + f"\n{SPACY_MODEL}=={md.version(SPACY_MODEL.replace('_', '-'))}"
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def build_sentences(words: list[Word], starts: list[int] | None = None) -> list[Sentence]:
+    """Group ``words`` into sentences (spaCy finds ``starts`` unless given), keeping word ranges and times."""
+    if not words:
+        return []
+    if starts is None:
+        starts = sentence_starts(words)
+    bounds = sorted(set(starts) | {0}) + [len(words)]
     sentences = []
     for first, last in zip(bounds, bounds[1:]):
         if last > first:

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import DATA, SAMPLES, load_json, run_cli, truth
 from speechcase.pipeline import AnalyzeOptions, analyze, transcribe_file
-from speechcase.storage import TranscriptCache, write_json_atomic
+from speechcase.storage import JsonCache, write_json_atomic
+from speechcase.types import Transcript
 from speechcase.transcribe import DecodeOptions
 
 
@@ -50,6 +51,25 @@ def test_second_run_is_served_from_cache(analysed, tmp_path):
     assert "served from cache" in result.output
     again = analyze(SAMPLES / "short_deep_dive.flac")
     assert again.from_cache and "transcribe" not in again.timings and "decode" not in again.timings
+    first = load_json(analysed("short_deep_dive") / "analysis.json")
+    assert [s["text"] for s in first["sentences"]] == [s.text for s in again.sentences]
+
+
+def test_sentence_boundaries_are_cached_and_reused(tmp_path):
+    from speechcase.pipeline import AnalyzeOptions, _sentences
+    from speechcase.storage import load_transcript
+    from speechcase.text import build_sentences
+
+    transcript = load_transcript(DATA / "transcript_sample.json")
+    options = AnalyzeOptions(cache_dir=tmp_path)
+    fresh = _sentences(transcript, options)
+    assert fresh == build_sentences(transcript.words)
+    entries = list((tmp_path / "sentences").glob("*.json"))
+    assert len(entries) == 1
+    for entry in entries:  # a cached answer is used as is: prove it by planting one
+        entry.write_text('{"starts": [0, 3]}')
+    planted = _sentences(transcript, options)
+    assert [(s.first_word, s.last_word) for s in planted] == [(0, 3), (3, len(transcript.words))]
 
 
 def test_cache_key_includes_decoding_options(tmp_path):
@@ -67,10 +87,10 @@ def test_damaged_cache_entry_is_a_miss_and_gets_replaced(tmp_path):
     transcribe_file(DATA / "speech_12s.ogg", options)
     entry = next((tmp_path / "transcripts").glob("*.json"))
     entry.write_text('{"schema": "speechcase/transcript-v1", "wor')  # as if an old version was killed
-    assert TranscriptCache(tmp_path).get(entry.stem) is None
+    assert JsonCache(tmp_path, "transcripts").get(entry.stem, Transcript.from_dict) is None
     transcript, cached = transcribe_file(DATA / "speech_12s.ogg", options)
     assert not cached and transcript.words
-    assert TranscriptCache(tmp_path).get(entry.stem) is not None
+    assert JsonCache(tmp_path, "transcripts").get(entry.stem, Transcript.from_dict) is not None
 
 
 def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
