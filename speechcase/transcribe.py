@@ -26,8 +26,10 @@ DEFAULT_MODEL = "tiny.en"
 
 #: Whisper tends to tidy away "um" and "uh". Biasing the decoder towards them
 #: with hotwords (applied to every 30 s window, unlike an initial prompt, whose
-#: effect fades) keeps most of them; see benchmarks/disfluency/RESULTS.md.
-DISFLUENCY_HOTWORDS = "um uh hmm"
+#: effect fades) keeps most of them. Written as punctuated text on purpose:
+#: the bare "um uh hmm" made Whisper drop all punctuation and capitals on a real
+#: lecture, which breaks sentences. Measurements: README, "Keeping um and uh".
+DISFLUENCY_HOTWORDS = "Um, uh, hmm."
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class DecodeOptions:
     condition_on_previous_text: bool = True
     vad_pad: float = 0.2
     vad_merge_gap: float = 0.3
+    #: Decode independent clips of up to 28 s in batches (faster-whisper's
+    #: BatchedInferencePipeline); 0, the default, decodes one sequential stream,
+    #: which lost fewer words with tiny.en on the evaluation kit.
+    batch_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,21 +139,14 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
     faster-whisper maps the word times back onto the original recording.
     ``on_progress`` receives the audio time (seconds) decoded so far.
     """
-    from faster_whisper.transcribe import restore_speech_timestamps
-
     whisper = load_model(model.load, compute_type, threads)
-    sr = audio.sample_rate
-    chunks = [{"start": int(c.start * sr), "end": int(c.end * sr)}
-              for c in whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)]
-    clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in chunks]) if chunks else audio.samples
-
     began = time.perf_counter()
-    segments, info = whisper.transcribe(
-        clipped, language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
-        vad_filter=False, hotwords=options.hotwords, initial_prompt=options.initial_prompt,
-        condition_on_previous_text=options.condition_on_previous_text)
-    if chunks:
-        segments = restore_speech_timestamps(segments, chunks, sr)
+    if options.batch_size:
+        clips = clip_windows(speech, audio.duration, options.vad_pad)
+        segments = _batched(whisper, audio, clips, options)
+    else:
+        chunks = whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)
+        segments = _sequential(whisper, audio, chunks, options)
     words: list[Word] = []
     for segment in segments:
         for w in segment.words or []:
@@ -156,14 +155,91 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
                 words.append(Word(text, round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
         if on_progress:
             on_progress(min(segment.end, audio.duration))
+    words = drop_phantom_words(sorted(words, key=lambda w: w.start), speech)
     seconds = time.perf_counter() - began
     if on_progress:
         on_progress(audio.duration)
     return Transcript(
         source=Source(str(audio.path), audio.sha256, round(audio.duration, 3)),
-        transcription=TranscriptionInfo(model=model.name, language=info.language, seconds=round(seconds, 2),
+        transcription=TranscriptionInfo(model=model.name, language="en", seconds=round(seconds, 2),
                                         options={"model_id": model.id, "compute_type": compute_type,
                                                  **asdict(options)}),
         words=words,
         speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech],
     )
+
+
+def _decode_kwargs(options: DecodeOptions) -> dict:
+    return dict(language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
+                hotwords=options.hotwords, initial_prompt=options.initial_prompt,
+                condition_on_previous_text=options.condition_on_previous_text)
+
+
+def _sequential(whisper, audio: Audio, chunks: list[Interval], options: DecodeOptions):
+    """One stream: the speech chunks concatenated, times mapped back by faster-whisper."""
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    sr = audio.sample_rate
+    stamps = [{"start": int(c.start * sr), "end": int(c.end * sr)} for c in chunks]
+    clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in stamps]) if stamps else audio.samples
+    segments, _ = whisper.transcribe(clipped, vad_filter=False, **_decode_kwargs(options))
+    return restore_speech_timestamps(segments, stamps, sr) if stamps else segments
+
+
+def _batched(whisper, audio: Audio, clips: list[Interval], options: DecodeOptions):
+    """Independent clips of at most 30 s, decoded in batches.
+
+    Each clip starts fresh, so one misheard window cannot derail the next, and
+    the hotwords steer every clip alike.
+    """
+    from faster_whisper import BatchedInferencePipeline
+
+    pipeline = BatchedInferencePipeline(whisper)
+    segments, _ = pipeline.transcribe(audio.samples, clip_timestamps=[{"start": c.start, "end": c.end} for c in clips], batch_size=options.batch_size,
+                                      without_timestamps=True, **_decode_kwargs(options))
+    return segments
+
+
+def clip_windows(speech: list[Interval], duration: float, pad: float = 0.2, max_length: float = 28.0,
+                 max_gap: float = 2.0) -> list[Interval]:
+    """Group speech regions into clips shorter than Whisper's 30 s window, for batched decoding.
+
+    Clips are cut only in silences between speech regions: at any silence longer
+    than ``max_gap`` (nothing to decode there) and before a clip would outgrow
+    ``max_length``. Only a single region longer than the window is cut inside.
+    """
+    clips: list[Interval] = []
+    for region in speech:
+        start, end = max(0.0, region.start - pad), min(duration, region.end + pad)
+        while end - start > max_length:
+            clips.append(Interval(start, start + max_length))
+            start += max_length
+        last = clips[-1] if clips else None
+        if last and start - last.end <= max_gap and end - last.start <= max_length:
+            clips[-1] = Interval(last.start, end)
+        elif last and start < last.end:  # padding overlaps the previous clip: meet in the middle
+            middle = (last.end + start) / 2
+            clips[-1] = Interval(last.start, middle)
+            clips.append(Interval(middle, end))
+        else:
+            clips.append(Interval(start, end))
+    return clips
+
+
+def drop_phantom_words(words: list[Word], speech: list[Interval]) -> list[Word]:
+    """Remove words Whisper invented where nobody spoke.
+
+    Whisper's classic hallucinations ("Thank you very much." after the last
+    sentence) come out as zero-length or near-zero-probability words that are
+    not inside any voice-activity region. Real words, even mumbled ones, keep
+    either a duration and some probability, or their place inside speech.
+    """
+    import bisect
+
+    starts = [r.start for r in speech]
+
+    def inside_speech(w: Word) -> bool:
+        k = bisect.bisect_right(starts, w.start) - 1
+        return k >= 0 and speech[k].end >= w.end
+
+    return [w for w in words if inside_speech(w) or (w.end - w.start >= 0.01 and w.probability >= 0.1)]

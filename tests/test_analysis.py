@@ -50,8 +50,14 @@ def test_pauses_match_the_inserted_silences(name, analysed):
 
 
 def test_pause_kinds(analysed):
-    kinds = [p["kind"] for p in load_json(analysed("structured_churn") / "analysis.json")["pauses"]]
-    assert kinds == ["between_sentences", "between_sentences", "mid_sentence"]
+    doc = load_json(analysed("structured_churn") / "analysis.json")
+    kinds = [p["kind"] for p in doc["pauses"]]
+    # The script has pauses between sections at 26 s and 67 s and one inside a sentence at 107 s. tiny.en
+    # writes a comma instead of a full stop before the 67 s pause, so only the other two are certain.
+    assert kinds[0] == "between_sentences" and kinds[2] == "mid_sentence"
+    for pause in doc["pauses"]:  # the kind always agrees with the sentences around the pause
+        after_sentence = [s for s in doc["sentences"] if s["start"] < pause["start"]][-1]
+        assert (pause["kind"] == "mid_sentence") == (after_sentence["end"] > pause["end"])
     ramble = load_json(analysed("rambling_delivery") / "analysis.json")["pauses"]
     assert [p["kind"] for p in ramble] == ["mid_sentence"]
 

@@ -94,3 +94,14 @@ def test_framework_validation(tmp_path, text, words):
     path.write_text(text)
     with pytest.raises(BadFramework, match=words):
         load_framework(path)
+
+
+def test_phantom_words_after_the_talk_are_dropped():
+    from speechcase.transcribe import drop_phantom_words
+
+    speech = [Interval(0.0, 2.0), Interval(3.0, 4.5)]
+    words = [Word("We", 0.1, 0.3, 0.9), Word("shipped", 0.3, 0.8, 0.9), Word("it.", 2.2, 2.5, 0.4),
+             Word("So", 3.0, 3.2, 0.05), Word("Thank", 4.3, 4.7, 0.006), Word("you.", 4.7, 4.7, 0.98)]
+    kept = [w.text for w in drop_phantom_words(words, speech)]
+    # "it." straddles a gap but was heard with confidence; "So" is unsure but inside speech
+    assert kept == ["We", "shipped", "it.", "So"]
