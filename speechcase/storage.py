@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any, Callable, TypeVar
 
 from .errors import BadTranscript, OutputNotWritable
 from .types import Transcript
+
+log = logging.getLogger("speechcase")
 
 CACHE_ENV = "SPEECHCASE_CACHE_DIR"
 T = TypeVar("T")
@@ -26,7 +29,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise OutputNotWritable(f"Cannot write to {path.parent} ({exc.strerror}); "
-                                "choose another folder with -o.") from exc
+                                "choose another folder.") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, ensure_ascii=False)
@@ -71,7 +74,12 @@ class JsonCache:
             return None
 
     def put(self, key: str, data: Any) -> None:
-        write_json_atomic(self.path(key), data)
+        """Store an entry; a cache that cannot be written only costs speed, so it warns instead of failing."""
+        try:
+            write_json_atomic(self.path(key), data)
+        except (OutputNotWritable, OSError) as exc:
+            log.warning("Warning: cannot write the cache in %s (%s); results are not cached. "
+                        "Set --cache-dir or %s to a writable folder.", self.folder, exc, CACHE_ENV)
 
 
 def load_transcript(path: Path) -> Transcript:

@@ -107,3 +107,13 @@ def test_bad_duration_option_is_a_usage_error(tmp_path):
     result = run_cli("analyze", DATA / "speech_12s.ogg", "--max-duration", "soon")
     assert result.exit_code == 2
     assert "not a duration" in result.stderr
+
+
+def test_unwritable_cache_only_warns(tmp_path, analysed):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    transcript = analysed("short_deep_dive") / "transcript.json"
+    result = run_cli("analyze", transcript, "--cache-dir", blocker / "cache", "-o", tmp_path / "out")
+    assert result.exit_code == 0
+    assert "cannot write the cache" in result.stderr
+    assert (tmp_path / "out" / "analysis.json").exists()
