@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .audio import DEFAULT_MAX_DURATION, check_input_file, file_sha256, format_duration, load_audio
+from .config import Thresholds, default_thresholds
 from .errors import NoSpeech
+from .flags import build_flags
 from .frameworks import DEFAULT_FRAMEWORK, load_framework
 from .sections import balance, segment
 from .signals.fillers import filled_pauses
 from .signals.pacing import measure_pacing
-from .signals.pauses import MIN_PAUSE, detect_pauses
+from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
 from .text import build_sentences, sentence_starts, sentences_key
 from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
@@ -46,7 +48,7 @@ class AnalyzeOptions:
     use_cache: bool = True
     max_duration: float = DEFAULT_MAX_DURATION
     min_speech: float = MIN_SPEECH_SECONDS
-    min_pause: float = MIN_PAUSE
+    thresholds: Thresholds = field(default_factory=default_thresholds)
 
 
 class StageTimer:
@@ -120,10 +122,12 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         rows = balance(spans, framework)
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans)
-        pauses = detect_pauses(transcript, sentences, options.min_pause)
+        pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
         fillers = filled_pauses(transcript.words)
+    with timer.stage("flags"):
+        flags = build_flags(transcript.words, pauses, fillers, options.thresholds)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
-                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=[],
+                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags,
                     timings=timer.seconds)
 
 

@@ -27,6 +27,11 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
     counts = Counter(f.text for f in analysis.fillers)
     filler_text = (", ".join(f"{w} x{n}" for w, n in counts.most_common()) or "none heard")
     p = analysis.pacing
+    flags = analysis.flags
+    severities = Counter(f.severity for f in flags)
+    flag_text = (f"{len(flags)} ({', '.join(f'{severities[k]} {k}' for k in ('high', 'medium', 'low') if severities[k])}): "
+                 + ", ".join(f"{f.type} at {format_duration(f.start)}" for f in flags[:6])
+                 + (", ..." if len(flags) > 6 else "")) if flags else "none"
     return [
         f"{input_path.name}",
         f"  Transcript  {origin}",
@@ -35,5 +40,6 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         f"  Pace        {p.wpm:.0f} wpm overall, {p.articulation_wpm:.0f} wpm while speaking",
         f"  Pauses      {pause_text}",
         f"  Fillers     {filler_text}",
+        f"  Flags       {flag_text}",
         f"  Analysis    {elapsed:.2f} s in total",
     ]

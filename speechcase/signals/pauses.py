@@ -6,10 +6,7 @@ import bisect
 from ..types import Pause, Sentence, Transcript
 from .timeline import silent_intervals
 
-MIN_PAUSE = 1.0
-
-
-def detect_pauses(transcript: Transcript, sentences: list[Sentence], min_pause: float = MIN_PAUSE) -> list[Pause]:
+def detect_pauses(transcript: Transcript, sentences: list[Sentence], min_pause: float = 1.0) -> list[Pause]:
     """List silences of at least ``min_pause`` seconds inside the talk.
 
     A pause is ``between_sentences`` when the words on either side of it belong

@@ -1,0 +1,29 @@
+"""Thresholds for pauses and flags, read from ``data/thresholds.toml`` (documented there)."""
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_pause: float
+    long_mid_sentence: float
+    pace_window: float
+    pace_step: float
+    fast_wpm: float
+    slow_wpm: float
+    cluster_count: int
+    cluster_window: float
+
+
+@functools.lru_cache(maxsize=1)
+def default_thresholds() -> Thresholds:
+    data = tomllib.loads(resources.files("speechcase.data").joinpath("thresholds.toml").read_text(encoding="utf-8"))
+    p, pace, f = data["pauses"], data["pacing"], data["fillers"]
+    return Thresholds(min_pause=float(p["min_pause"]), long_mid_sentence=float(p["long_mid_sentence"]),
+                      pace_window=float(pace["window"]), pace_step=float(pace["step"]),
+                      fast_wpm=float(pace["fast_wpm"]), slow_wpm=float(pace["slow_wpm"]),
+                      cluster_count=int(f["cluster_count"]), cluster_window=float(f["cluster_window"]))

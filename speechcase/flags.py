@@ -1,0 +1,130 @@
+"""Flags: time spans a coach should listen to, each with evidence and a suggestion.
+
+Rules (thresholds in ``data/thresholds.toml``):
+
+- ``long_pause``: a mid-sentence silence of at least ``long_mid_sentence`` s;
+  high severity from twice that.
+- ``pace_fast`` / ``pace_slow``: every rolling ``window``-second stretch (moved
+  by ``step`` s) above ``fast_wpm`` or below ``slow_wpm``; overlapping stretches
+  merge into one flag, high severity when it lasts twice the window or more.
+- ``filler_cluster``: at least ``cluster_count`` fillers within
+  ``cluster_window`` s; overlapping clusters merge; high from 5 fillers.
+"""
+from __future__ import annotations
+
+import bisect
+
+from .config import Thresholds
+from .text import spoken_length
+from .types import Filler, Flag, Interval, Pause, Word
+
+
+def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], t: Thresholds) -> list[Flag]:
+    """All delivery flags in time order, with stable ids ``f-001``, ``f-002``, ..."""
+    found = long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
+    found.sort(key=lambda f: (f.start, f.type))
+    return [Flag(f"f-{k:03d}", *_fields(f)[1:]) for k, f in enumerate(found, 1)]
+
+
+def _fields(flag: Flag) -> tuple:
+    return (flag.id, flag.type, flag.start, flag.end, flag.severity, flag.message, flag.evidence, flag.suggestion)
+
+
+def _excerpt(words: list[Word], start: float, end: float, context: int = 4) -> str:
+    """The words just before ``start`` and just after ``end``, joined around a gap marker."""
+    middles = [w.middle for w in words]
+    before = words[max(0, bisect.bisect_left(middles, start) - context):bisect.bisect_left(middles, start)]
+    after = words[bisect.bisect_right(middles, end):bisect.bisect_right(middles, end) + context]
+    return f"\"...{' '.join(w.text for w in before)} [...] {' '.join(w.text for w in after)}...\""
+
+
+def long_pause_flags(words: list[Word], pauses: list[Pause], t: Thresholds) -> list[Flag]:
+    flags = []
+    for p in pauses:
+        if p.kind != "mid_sentence" or p.duration < t.long_mid_sentence:
+            continue
+        flags.append(Flag(
+            "", "long_pause", p.start, p.end, "high" if p.duration >= 2 * t.long_mid_sentence else "medium",
+            f"A {p.duration:.1f} s silence in the middle of a sentence.",
+            f"{p.duration:.1f} s between {_excerpt(words, p.start, p.end)}",
+            "Finish the sentence, then pause; if you need time to think, say so in a few words "
+            "(\"let me think about the tradeoff\") instead of going silent mid-thought."))
+    return flags
+
+
+def rolling_wpm(words: list[Word], window: float, step: float) -> list[tuple[Interval, float]]:
+    """Words per minute in windows of ``window`` s moved by ``step`` s over the talk (O(n log n))."""
+    if not words:
+        return []
+    middles = [w.middle for w in words]
+    cumulative = [0]
+    for w in words:
+        cumulative.append(cumulative[-1] + spoken_length(w.text))
+    first, last = words[0].start, words[-1].end
+    width = min(window, last - first)
+    out, start = [], first
+    while True:
+        end = start + width
+        n = cumulative[bisect.bisect_left(middles, end)] - cumulative[bisect.bisect_left(middles, start)]
+        out.append((Interval(round(start, 3), round(end, 3)), n / max(width, 1e-6) * 60))
+        if end >= last:
+            return out
+        start = min(start + step, last - width)
+
+
+def _merge(spans: list[tuple[Interval, float]]) -> list[tuple[Interval, list[float]]]:
+    merged: list[tuple[Interval, list[float]]] = []
+    for span, value in spans:
+        if merged and span.start <= merged[-1][0].end:
+            merged[-1] = (Interval(merged[-1][0].start, max(merged[-1][0].end, span.end)), merged[-1][1] + [value])
+        else:
+            merged.append((span, [value]))
+    return merged
+
+
+def pace_flags(words: list[Word], t: Thresholds) -> list[Flag]:
+    windows = rolling_wpm(words, t.pace_window, t.pace_step)
+    if not windows or windows[0][0].duration < t.pace_window:
+        return []  # a talk shorter than one window has no sustained pace to judge
+    flags = []
+    for kind, test, limit in (("pace_fast", lambda v: v > t.fast_wpm, t.fast_wpm),
+                              ("pace_slow", lambda v: v < t.slow_wpm, t.slow_wpm)):
+        for span, values in _merge([(s, v) for s, v in windows if test(v)]):
+            extreme = max(values) if kind == "pace_fast" else min(values)
+            severity = "high" if span.duration >= 2 * t.pace_window else "medium"
+            if kind == "pace_fast":
+                message = f"Fast for {span.duration:.0f} s: up to {extreme:.0f} words per minute."
+                suggestion = ("Slow down here: land each key number, then pause for a beat before the next point; "
+                              f"aim for 130-160 wpm.")
+            else:
+                message = f"Slow for {span.duration:.0f} s: down to {extreme:.0f} words per minute."
+                suggestion = ("Tighten this part: say the point in one sentence first, then the detail; long "
+                              "silences while thinking read as unprepared.")
+            flags.append(Flag("", kind, span.start, span.end, severity, message,
+                              f"{extreme:.0f} wpm in the {t.pace_window:.0f} s window; threshold {limit:.0f} wpm",
+                              suggestion))
+    return flags
+
+
+def filler_cluster_flags(fillers: list[Filler], t: Thresholds) -> list[Flag]:
+    ordered = sorted(fillers, key=lambda f: f.start)
+    starts = [f.start for f in ordered]
+    clusters: list[tuple[int, int]] = []  # [first, last) ranges into ordered
+    for i, f in enumerate(ordered):
+        j = bisect.bisect_right(starts, f.start + t.cluster_window)
+        if j - i >= t.cluster_count:
+            if clusters and i < clusters[-1][1]:
+                clusters[-1] = (clusters[-1][0], max(clusters[-1][1], j))
+            else:
+                clusters.append((i, j))
+    flags = []
+    for i, j in clusters:
+        group = ordered[i:j]
+        start, end = group[0].start, group[-1].end
+        flags.append(Flag(
+            "", "filler_cluster", start, end, "high" if len(group) >= 5 else "medium",
+            f"{len(group)} fillers in {max(end - start, 0.1):.0f} s.",
+            ", ".join(f"\"{f.text}\"" for f in group),
+            "Replace the filler with a short silence: a one-second pause sounds confident, "
+            "and gives you the time the filler was buying."))
+    return flags
