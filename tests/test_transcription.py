@@ -110,3 +110,26 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
         write_json_atomic(target, {"v": 2})
     assert load_json(target) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["entry.json"]  # no temp file left behind
+
+
+def test_entry_survives_a_kill_during_writes(tmp_path):
+    """SIGKILL a process in the middle of rewriting an entry: the entry is still complete JSON."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "entry.json"
+    code = ("import sys; from speechcase.storage import write_json_atomic\n"
+            "data = [list(range(2000))] * 300\n"
+            "for i in range(100000):\n"
+            "    write_json_atomic(sys.argv[1], {'i': i, 'data': data})\n"
+            "    print(i, flush=True)\n")
+    child = subprocess.Popen([sys.executable, "-c", code, str(target)], stdout=subprocess.PIPE, text=True)
+    child.stdout.readline()  # at least one complete write happened
+    time.sleep(0.5)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    entry = json.loads(target.read_text())
+    assert entry["i"] >= 0 and len(entry["data"]) == 300
