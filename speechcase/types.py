@@ -107,6 +107,37 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class Token:
+    """One spaCy token, tied to the Whisper word it came from (``"model's"`` is two tokens of one word)."""
+
+    word: int
+    text: str
+    lemma: str
+    pos: str
+    dep: str
+    head: int  # index into the token list
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Token":
+        return cls(int(d["word"]), str(d["text"]), str(d["lemma"]), str(d["pos"]), str(d["dep"]), int(d["head"]))
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What spaCy found in a transcript: sentence starts (word indices) and tokens.
+
+    Plain data, so it can be cached and re-analysis never has to load spaCy.
+    """
+
+    sentence_starts: list[int]
+    tokens: list[Token]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Parse":
+        return cls([int(i) for i in d["sentence_starts"]], [Token.from_dict(t) for t in d["tokens"]])
+
+
+@dataclass(frozen=True)
 class Sentence:
     """A sentence as a half-open range ``[first_word, last_word)`` into the word list."""
 

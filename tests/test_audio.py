@@ -51,19 +51,6 @@ def test_whisper_chunks_pad_and_merge():
     assert chunks == [Interval(0.8, 3.2), Interval(4.8, 6.1)]
 
 
-def test_clip_windows_cut_only_in_silence():
-    from speechcase.transcribe import clip_windows
-
-    speech = [Interval(0.0, 10.0), Interval(10.5, 20.0), Interval(20.4, 27.0), Interval(27.5, 40.0),
-              Interval(45.0, 90.0)]
-    clips = clip_windows(speech, duration=90.0, pad=0.2, max_length=28.0)
-    assert all(c.duration <= 28.0 for c in clips)
-    assert clips[0] == Interval(0.0, 27.2)  # three regions, cut in the silence before 27.5
-    assert clips[1] == Interval(27.3, 40.2)  # not merged across the 4.8 s silence
-    assert clips[2].start == 44.8 and clips[-1].end == 90.0  # a 45 s region is cut into window-sized pieces
-    assert all(a.end <= b.start for a, b in zip(clips, clips[1:]))
-
-
 def test_format_duration():
     assert format_duration(83) == "1:23"
     assert format_duration(5025) == "1:23:45"

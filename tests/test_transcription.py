@@ -55,21 +55,19 @@ def test_second_run_is_served_from_cache(analysed, tmp_path):
     assert [s["text"] for s in first["sentences"]] == [s.text for s in again.sentences]
 
 
-def test_sentence_boundaries_are_cached_and_reused(tmp_path):
-    from speechcase.pipeline import AnalyzeOptions, _sentences
+def test_parse_is_cached_and_reused(tmp_path):
+    from speechcase.pipeline import AnalyzeOptions, _parse
     from speechcase.storage import load_transcript
-    from speechcase.text import build_sentences
+    from speechcase.text import parse
 
     transcript = load_transcript(DATA / "transcript_sample.json")
     options = AnalyzeOptions(cache_dir=tmp_path)
-    fresh = _sentences(transcript, options)
-    assert fresh == build_sentences(transcript.words)
-    entries = list((tmp_path / "sentences").glob("*.json"))
-    assert len(entries) == 1
-    for entry in entries:  # a cached answer is used as is: prove it by planting one
-        entry.write_text('{"starts": [0, 3]}')
-    planted = _sentences(transcript, options)
-    assert [(s.first_word, s.last_word) for s in planted] == [(0, 3), (3, len(transcript.words))]
+    fresh = _parse(transcript, options)
+    assert fresh == parse(transcript.words)
+    assert {t.word for t in fresh.tokens} == set(range(len(transcript.words)))
+    (entry,) = (tmp_path / "parses").glob("*.json")
+    entry.write_text('{"sentence_starts": [0, 3], "tokens": []}')  # a cached answer is used as is
+    assert _parse(transcript, options).sentence_starts == [0, 3]
 
 
 def test_cache_key_includes_decoding_options(tmp_path):

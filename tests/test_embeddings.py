@@ -1,0 +1,56 @@
+"""The CTranslate2 int8 sentence encoder against the original PyTorch model.
+
+The reference vectors in data/minilm_reference.json were computed once with
+sentence-transformers/all-MiniLM-L6-v2 in float32 PyTorch (mean pooling over the
+attention mask, L2 normalisation); see models/README.md.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from speechcase.embeddings import SentenceEncoder
+from speechcase.errors import ModelUnavailable
+
+REFERENCE = json.loads((Path(__file__).resolve().parent / "data" / "minilm_reference.json").read_text())
+# Indices into REFERENCE["sentences"]: two about the data, two about deployment.
+DATA, DEPLOYMENT = (1, 2), (3, 4)
+
+
+@pytest.fixture(scope="module")
+def embeddings() -> np.ndarray:
+    return SentenceEncoder().encode(REFERENCE["sentences"])
+
+
+def test_shape_and_unit_norm(embeddings):
+    assert embeddings.shape == (6, 384)
+    assert embeddings.dtype == np.float32
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-4)
+
+
+def test_matches_the_original_model(embeddings):
+    reference = np.array(REFERENCE["embeddings"], dtype=np.float32)
+    cosines = (embeddings * reference).sum(axis=1) / np.linalg.norm(reference, axis=1)
+    assert cosines.min() >= 0.98, cosines
+
+
+def test_sentences_about_the_same_section_are_closer(embeddings):
+    similarity = embeddings @ embeddings.T
+    across = max(similarity[i, j] for i in DATA for j in DEPLOYMENT)
+    assert similarity[DATA[0], DATA[1]] > across
+    assert similarity[DEPLOYMENT[0], DEPLOYMENT[1]] > across
+
+
+def test_batching_and_order_do_not_change_results(embeddings):
+    sentences = REFERENCE["sentences"]
+    one_by_one = SentenceEncoder().encode(sentences[::-1], batch_size=1)[::-1]
+    assert np.allclose(one_by_one, embeddings, atol=1e-5)
+    assert SentenceEncoder().encode([]).shape == (0, 384)
+
+
+def test_missing_model_folder_is_a_user_error(tmp_path):
+    with pytest.raises(ModelUnavailable, match="model.bin"):
+        SentenceEncoder(tmp_path / "nowhere")
