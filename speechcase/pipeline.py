@@ -21,6 +21,7 @@ from .errors import NoSpeech
 from .flags import build_flags
 from .frameworks import DEFAULT_FRAMEWORK, load_framework
 from .sections import balance, segment
+from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
@@ -124,7 +125,8 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
-        fillers = filled_pauses(transcript.words)
+        fillers = sorted(filled_pauses(transcript.words)
+                         + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
     with timer.stage("flags"):
         flags = build_flags(transcript.words, pauses, fillers, options.thresholds)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,

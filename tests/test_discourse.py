@@ -1,0 +1,99 @@
+"""Context rules for discourse fillers, on real sentences (spaCy runs for real)."""
+from __future__ import annotations
+
+import pytest
+
+from speechcase.signals.discourse import discourse_fillers
+from speechcase.text import build_sentences, parse
+from speechcase.types import Word
+
+
+def fillers_in(text: str) -> list[str]:
+    words = [Word(t, k * 0.3, k * 0.3 + 0.25, 0.9) for k, t in enumerate(text.split())]
+    parsed = parse(words)
+    return [f.text for f in discourse_fillers(words, parsed, build_sentences(words, parsed.sentence_starts))]
+
+
+FILLERS = [
+    ("It was, like, really slow to train.", "like"),
+    ("The labels were, like, two weeks late.", "like"),
+    ("Like, nobody checked the prep times.", "like"),
+    ("We had, um, like, three different pipelines.", "like"),
+    ("And like, it kept failing at night.", "like"),
+    ("The analysts, you know, the people who review alerts, helped a lot.", "you know"),
+    ("It was noisy, you know, and we cleaned it.", "you know"),
+    ("You know, we never measured that.", "you know"),
+    ("The data came late, you know.", "you know"),
+    ("I mean, nobody wants a range.", "i mean"),
+    ("The push flow, I mean the notification, was new.", "i mean"),
+    ("It worked, but, I mean, barely.", "i mean"),
+    ("So, the first thing we did was clean the logs.", "so"),
+    ("So, um, we started with the data.", "so"),
+    ("And so, we moved on to the model.", "so"),
+    ("It was basically a lookup table.", "basically"),
+    ("Basically, we retrained every week.", "basically"),
+    ("We, basically, ignored the holidays.", "basically"),
+    ("Actually, the baseline was hard to beat.", "actually"),
+    ("The model, actually, overfit badly.", "actually"),
+    ("The thresholds were, kind of, arbitrary.", "kind of"),
+    ("We just kind of lived with it.", "kind of"),
+    ("It sort of worked in the end.", "sort of"),
+    ("The metric was sort of unclear.", "sort of"),
+    ("Seller fairness is, sort of, an open question.", "sort of"),
+    ("We shipped it on Friday, right?", "right"),
+    ("Right, so the next step was serving.", "right"),
+    ("That is the main tradeoff, right.", "right"),
+    ("It runs nightly, right, because orders ship once a day.", "right"),
+    ("It was kind of scary, you know.", "kind of"),
+    ("We tried, like, everything.", "like"),
+]
+
+NOT_FILLERS = [
+    "We tried models like XGBoost and LightGBM.",
+    "I like this approach because it is simple.",
+    "They would like a weekly report.",
+    "It looks like the drift started in March.",
+    "We saw something like a ten percent lift.",
+    "It felt like the right call at the time.",
+    "Do you know the answer to that?",
+    "If you know what the users want, it is easy.",
+    "You know the model better than anyone.",
+    "What I mean is that the labels were noisy.",
+    "By recall I mean the share of fraud we caught.",
+    "I mean it when I say the data was the hard part.",
+    "We cached features so that serving stayed fast.",
+    "So far the model has held up well.",
+    "It used so much memory that we pruned it.",
+    "We added holidays, weather, and so on.",
+    "It was a kind of ensemble of two models.",
+    "That sort of problem shows up in every marketplace.",
+    "What kind of model did you use?",
+    "We picked the right threshold from the cost curve.",
+    "We retrained right after the incident.",
+    "Right now the model serves ten million users.",
+    "The right answer depends on the cost of a false alarm.",
+    "It actually beat the baseline by four points.",
+    "The offline gain actually held up online.",
+    "We reduced latency by half.",
+    "The model was deployed behind a feature store.",
+    "Our churn model cut cancellations by twelve percent.",
+    "Turn right at the second step of the pipeline.",
+    "This kind of drift is common after a launch.",
+    "The data was late, and so, and then we retrained anyway.",
+    "We turned right, into a dead end with the old schema.",
+    "The right, well-tested library saved us a week.",
+]
+
+
+@pytest.mark.parametrize("text,expected", FILLERS, ids=[t for t, _ in FILLERS])
+def test_filler_in_context(text, expected):
+    assert expected in fillers_in(text)
+
+
+@pytest.mark.parametrize("text", NOT_FILLERS)
+def test_not_a_filler(text):
+    assert fillers_in(text) == []
+
+
+def test_each_filler_counted_once():
+    assert fillers_in("It was, you know, like, slow, you know.") == ["you know", "like", "you know"]
