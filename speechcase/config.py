@@ -17,13 +17,18 @@ class Thresholds:
     slow_wpm: float
     cluster_count: int
     cluster_window: float
+    hedge_count: int
+    hedge_window: float
+    decision_lookahead: float
 
 
 @functools.lru_cache(maxsize=1)
 def default_thresholds() -> Thresholds:
     data = tomllib.loads(resources.files("speechcase.data").joinpath("thresholds.toml").read_text(encoding="utf-8"))
-    p, pace, f = data["pauses"], data["pacing"], data["fillers"]
+    p, pace, f, h = data["pauses"], data["pacing"], data["fillers"], data["hedging"]
     return Thresholds(min_pause=float(p["min_pause"]), long_mid_sentence=float(p["long_mid_sentence"]),
                       pace_window=float(pace["window"]), pace_step=float(pace["step"]),
                       fast_wpm=float(pace["fast_wpm"]), slow_wpm=float(pace["slow_wpm"]),
-                      cluster_count=int(f["cluster_count"]), cluster_window=float(f["cluster_window"]))
+                      cluster_count=int(f["cluster_count"]), cluster_window=float(f["cluster_window"]),
+                      hedge_count=int(h["cluster_count"]), hedge_window=float(h["cluster_window"]),
+                      decision_lookahead=float(h["decision_lookahead"]))

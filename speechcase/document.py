@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import __version__
+from .text import spoken_word_count
 from .types import Analysis
 
 SCHEMA = "speechcase/analysis-v1"
@@ -39,4 +40,33 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
         "pauses": [asdict(p) for p in analysis.pauses],
         "fillers": [asdict(f) for f in analysis.fillers],
         "flags": [asdict(f) for f in analysis.flags],
+        "hedges": [asdict(h) for h in analysis.hedges],
+        "summary": summary(analysis),
+    }
+
+
+def summary(analysis: Analysis) -> dict[str, Any]:
+    """Headline numbers, so a reader (or the rehearsal history) needs no recomputation."""
+    words = analysis.transcript.words
+    minutes = max(words[-1].end - words[0].start, 1e-6) / 60 if words else 0.0
+
+    def per_minute(n: int) -> float:
+        return round(n / minutes, 2) if minutes else 0.0
+
+    fillers, pauses = analysis.fillers, analysis.pauses
+    return {
+        "duration": analysis.transcript.source.duration,
+        "words": spoken_word_count(words),
+        "sentences": len(analysis.sentences),
+        "wpm": analysis.pacing.wpm,
+        "articulation_wpm": analysis.pacing.articulation_wpm,
+        "fillers_per_minute": {"total": per_minute(len(fillers)),
+                               "filled_pause": per_minute(sum(f.kind == "filled_pause" for f in fillers)),
+                               "discourse": per_minute(sum(f.kind == "discourse" for f in fillers))},
+        "pauses": {"count": len(pauses),
+                   "between_sentences": sum(p.kind == "between_sentences" for p in pauses),
+                   "mid_sentence": sum(p.kind == "mid_sentence" for p in pauses),
+                   "longest": round(max((p.duration for p in pauses), default=0.0), 2)},
+        "hedges_per_minute": per_minute(len(analysis.hedges)),
+        "flags": {level: sum(f.severity == level for f in analysis.flags) for level in ("high", "medium", "low")},
     }

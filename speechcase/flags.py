@@ -9,6 +9,9 @@ Rules (thresholds in ``data/thresholds.toml``):
   merge into one flag, high severity when it lasts twice the window or more.
 - ``filler_cluster``: at least ``cluster_count`` fillers within
   ``cluster_window`` s; overlapping clusters merge; high from 5 fillers.
+- ``hedging``: at least ``hedge_count`` hedges within ``hedge_window`` s with
+  no decision phrase inside the span or ``decision_lookahead`` s after it;
+  high from 5 hedges.
 """
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ import bisect
 
 from .config import Thresholds
 from .text import spoken_length
-from .types import Filler, Flag, Interval, Pause, Word
+from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 
-def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], t: Thresholds) -> list[Flag]:
+def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], hedges: list[Phrase],
+                decisions: list[Phrase], t: Thresholds) -> list[Flag]:
     """All delivery flags in time order, with stable ids ``f-001``, ``f-002``, ..."""
-    found = long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
+    found = (long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
+             + hedging_flags(hedges, decisions, t))
     found.sort(key=lambda f: (f.start, f.type))
     return [Flag(f"f-{k:03d}", *_fields(f)[1:]) for k, f in enumerate(found, 1)]
 
@@ -106,19 +111,24 @@ def pace_flags(words: list[Word], t: Thresholds) -> list[Flag]:
     return flags
 
 
+def clusters(starts: list[float], count: int, window: float) -> list[tuple[int, int]]:
+    """``[first, last)`` index ranges of sorted ``starts`` where ``count`` or more fall within ``window`` s;
+    overlapping runs merge."""
+    found: list[tuple[int, int]] = []
+    for i, start in enumerate(starts):
+        j = bisect.bisect_right(starts, start + window)
+        if j - i >= count:
+            if found and i < found[-1][1]:
+                found[-1] = (found[-1][0], max(found[-1][1], j))
+            else:
+                found.append((i, j))
+    return found
+
+
 def filler_cluster_flags(fillers: list[Filler], t: Thresholds) -> list[Flag]:
     ordered = sorted(fillers, key=lambda f: f.start)
-    starts = [f.start for f in ordered]
-    clusters: list[tuple[int, int]] = []  # [first, last) ranges into ordered
-    for i, f in enumerate(ordered):
-        j = bisect.bisect_right(starts, f.start + t.cluster_window)
-        if j - i >= t.cluster_count:
-            if clusters and i < clusters[-1][1]:
-                clusters[-1] = (clusters[-1][0], max(clusters[-1][1], j))
-            else:
-                clusters.append((i, j))
     flags = []
-    for i, j in clusters:
+    for i, j in clusters([f.start for f in ordered], t.cluster_count, t.cluster_window):
         group = ordered[i:j]
         start, end = group[0].start, group[-1].end
         flags.append(Flag(
@@ -127,4 +137,21 @@ def filler_cluster_flags(fillers: list[Filler], t: Thresholds) -> list[Flag]:
             ", ".join(f"\"{f.text}\"" for f in group),
             "Replace the filler with a short silence: a one-second pause sounds confident, "
             "and gives you the time the filler was buying."))
+    return flags
+
+
+def hedging_flags(hedges: list[Phrase], decisions: list[Phrase], t: Thresholds) -> list[Flag]:
+    """Hedges that cluster with no decision stated inside the span or soon after it."""
+    ordered = sorted(hedges, key=lambda h: h.start)
+    flags = []
+    for i, j in clusters([h.start for h in ordered], t.hedge_count, t.hedge_window):
+        group = ordered[i:j]
+        start, end = group[0].start, group[-1].end
+        if any(start <= d.start <= end + t.decision_lookahead for d in decisions):
+            continue
+        flags.append(Flag(
+            "", "hedging", start, end, "high" if len(group) >= 5 else "medium",
+            f"{len(group)} hedges in {max(end - start, 1):.0f} s with no decision after them.",
+            ", ".join(f"\"{h.text}\"" for h in group),
+            "Commit: state the choice first (\"I chose X\"), then the reason and what would change your mind."))
     return flags

@@ -23,6 +23,7 @@ from .frameworks import DEFAULT_FRAMEWORK, load_framework
 from .sections import balance, segment
 from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
+from .signals.hedges import find_decisions, find_hedges
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
@@ -127,10 +128,11 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
         fillers = sorted(filled_pauses(transcript.words)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
+        hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
     with timer.stage("flags"):
-        flags = build_flags(transcript.words, pauses, fillers, options.thresholds)
+        flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, options.thresholds)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
-                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags,
+                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
                     timings=timer.seconds)
 
 

@@ -25,7 +25,9 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         longest = max(pauses, key=lambda p: p.duration)
         pause_text += f"; longest {longest.duration:.1f} s at {format_duration(longest.start)}"
     counts = Counter(f.text for f in analysis.fillers)
-    filler_text = (", ".join(f"{w} x{n}" for w, n in counts.most_common()) or "none heard")
+    minutes = max(t.words[-1].end - t.words[0].start, 1e-6) / 60
+    filler_text = (f"{len(analysis.fillers) / minutes:.1f} per minute: "
+                   + ", ".join(f"{w} x{n}" for w, n in counts.most_common()) if counts else "none heard")
     p = analysis.pacing
     flags = analysis.flags
     severities = Counter(f.severity for f in flags)
@@ -40,6 +42,8 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         f"  Pace        {p.wpm:.0f} wpm overall, {p.articulation_wpm:.0f} wpm while speaking",
         f"  Pauses      {pause_text}",
         f"  Fillers     {filler_text}",
+        f"  Hedges      {len(analysis.hedges)}"
+        + (f" ({', '.join(sorted({h.text for h in analysis.hedges}))})" if analysis.hedges else ""),
         f"  Flags       {flag_text}",
         f"  Analysis    {elapsed:.2f} s in total",
     ]

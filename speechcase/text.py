@@ -121,3 +121,22 @@ def _integer_words(n: int) -> int:
 
 def spoken_word_count(words: list[Word]) -> int:
     return sum(spoken_length(w.text) for w in words)
+
+
+def normalise(text: str) -> str:
+    """Lower-case and strip punctuation: ``"Um,"`` -> ``"um"``, ``"I'm"`` -> ``"i'm"``."""
+    return "".join(ch for ch in text.lower() if ch.isalpha() or ch == "'")
+
+
+def match_phrases(norm: list[str], phrases: list[str]) -> list[tuple[int, int, str]]:
+    """Find cue phrases in normalised words: ``(first, last, phrase)``, longest phrase first, no overlaps."""
+    split = sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
+    found, i = [], 0
+    while i < len(norm):
+        for phrase in split:
+            if tuple(norm[i:i + len(phrase)]) == phrase:
+                found.append((i, i + len(phrase) - 1, " ".join(phrase)))
+                i += len(phrase) - 1
+                break
+        i += 1
+    return found

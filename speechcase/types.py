@@ -178,6 +178,15 @@ class Filler:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A cue phrase found in the transcript (a hedge, a decision), with its time span."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class PaceWindow:
     start: float
     end: float
@@ -253,5 +262,6 @@ class Analysis:
     pauses: list[Pause]
     fillers: list[Filler]
     flags: list[Flag]
+    hedges: list[Phrase] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False

@@ -106,3 +106,14 @@ def test_default_output_folder(analysed, tmp_path, monkeypatch):
     transcript = analysed("short_deep_dive") / "transcript.json"
     assert run_cli("analyze", transcript).exit_code == 0
     assert (tmp_path / "speechcase-out" / "transcript" / "analysis.json").exists()
+
+
+def test_summary_agrees_with_the_details(analysed):
+    doc = load_json(analysed("rambling_delivery") / "analysis.json")
+    summary = doc["summary"]
+    assert summary["wpm"] == doc["pacing"]["wpm"]
+    assert summary["pauses"]["count"] == len(doc["pauses"])
+    minutes = (doc["words"][-1]["end"] - doc["words"][0]["start"]) / 60
+    assert summary["fillers_per_minute"]["total"] == pytest.approx(len(doc["fillers"]) / minutes, abs=0.01)
+    assert summary["fillers_per_minute"]["discourse"] > 0 and summary["fillers_per_minute"]["filled_pause"] > 0
+    assert sum(summary["flags"].values()) == len(doc["flags"])

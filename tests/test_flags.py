@@ -53,7 +53,7 @@ def test_long_mid_sentence_pause_is_flagged_and_ids_are_in_time_order():
              Word("model.", 4.2, 4.6, 0.9)]
     pauses = [Pause(0.7, 4.0, "mid_sentence"), Pause(5.0, 8.0, "between_sentences")]
     fillers = [Filler("um", "filled_pause", t, t + 0.2) for t in (0.1, 0.5, 0.9)]
-    flags = build_flags(words, pauses, fillers, T)
+    flags = build_flags(words, pauses, fillers, [], [], T)
     assert [(f.id, f.type) for f in flags] == [("f-001", "filler_cluster"), ("f-002", "long_pause")]
     assert "3.3 s" in flags[1].message and "chose [...] the" in flags[1].evidence
 
@@ -65,3 +65,31 @@ def test_flags_on_the_samples(analysed):
     assert not any(f["type"] in ("filler_cluster", "long_pause") for f in structured)
     for flag in rambling + structured:
         assert flag["message"] and flag["evidence"] and flag["suggestion"]
+
+
+def test_hedges_and_decisions_are_found_in_words():
+    from speechcase.signals.hedges import find_decisions, find_hedges
+
+    words = [Word(t, k * 0.3, k * 0.3 + 0.25, 0.9) for k, t in enumerate(
+        "I think maybe we could use boosting, or maybe not. In the end we went with boosting.".split())]
+    assert [h.text for h in find_hedges(words)] == ["i think maybe", "we could", "or maybe"]
+    assert [d.text for d in find_decisions(words)] == ["we went with"]
+
+
+def test_hedging_flag_only_without_a_decision():
+    from speechcase.flags import hedging_flags
+    from speechcase.types import Phrase
+
+    hedges = [Phrase(p, s, s + 0.5) for p, s in (("maybe", 10), ("it depends", 14), ("probably", 20))]
+    (flag,) = hedging_flags(hedges, [], T)
+    assert flag.type == "hedging" and '"it depends"' in flag.evidence and "I chose" in flag.suggestion
+    assert hedging_flags(hedges, [Phrase("we chose", 28, 29)], T) == []  # the speaker committed
+    assert hedging_flags(hedges[:2], [], T) == []  # two hedges are not a pattern
+
+
+def test_hedging_on_the_samples(analysed):
+    rambling = load_json(analysed("rambling_delivery") / "analysis.json")
+    structured = load_json(analysed("structured_churn") / "analysis.json")
+    assert any(f["type"] == "hedging" for f in rambling["flags"])
+    assert not any(f["type"] == "hedging" for f in structured["flags"])
+    assert rambling["summary"]["hedges_per_minute"] > 3 * structured["summary"]["hedges_per_minute"]

@@ -9,7 +9,8 @@ a pause or a filled pause, the way a filler is spoken.
 """
 from __future__ import annotations
 
-from .fillers import cue_lists, normalise
+from ..text import match_phrases, normalise
+from .fillers import cue_lists
 from ..types import Filler, Parse, Sentence, Word
 
 #: A gap this long (seconds) around a word sets it off like a comma would.
@@ -109,15 +110,6 @@ RULES = {"like": _like, "you know": _you_know, "i mean": _i_mean, "so": _so, "ba
 def discourse_fillers(words: list[Word], parse: Parse, sentences: list[Sentence]) -> list[Filler]:
     """Every discourse filler in the transcript, longest phrase first where phrases overlap."""
     c = _Context(words, parse, sentences)
-    phrases = sorted((tuple(p.split()) for p in cue_lists()["discourse"]["phrases"]), key=len, reverse=True)
-    found, taken = [], set()
-    for i in range(len(words)):
-        for phrase in phrases:
-            j = i + len(phrase) - 1
-            if i in taken or tuple(c.norm[i:j + 1]) != phrase:
-                continue
-            if RULES[" ".join(phrase)](c, i, j):
-                found.append(Filler(" ".join(phrase), "discourse", words[i].start, words[j].end, "asr"))
-                taken.update(range(i, j + 1))
-            break
-    return found
+    return [Filler(phrase, "discourse", words[i].start, words[j].end, "asr")
+            for i, j, phrase in match_phrases(c.norm, cue_lists()["discourse"]["phrases"])
+            if RULES[phrase](c, i, j)]

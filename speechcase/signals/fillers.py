@@ -5,17 +5,13 @@ import functools
 import tomllib
 from importlib import resources
 
+from ..text import normalise
 from ..types import Filler, Word
 
 
 @functools.lru_cache(maxsize=1)
 def cue_lists() -> dict:
     return tomllib.loads(resources.files("speechcase.data").joinpath("fillers.toml").read_text(encoding="utf-8"))
-
-
-def normalise(text: str) -> str:
-    """Lower-case and strip punctuation: ``"Um,"`` -> ``"um"``."""
-    return "".join(ch for ch in text.lower() if ch.isalpha() or ch == "'")
 
 
 def filled_pauses(words: list[Word]) -> list[Filler]:
