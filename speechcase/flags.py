@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 
 from .config import Thresholds
-from .text import spoken_length
+from .signals.pacing import rolling_wpm
 from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 
@@ -55,26 +55,6 @@ def long_pause_flags(words: list[Word], pauses: list[Pause], t: Thresholds) -> l
             "Finish the sentence, then pause; if you need time to think, say so in a few words "
             "(\"let me think about the tradeoff\") instead of going silent mid-thought."))
     return flags
-
-
-def rolling_wpm(words: list[Word], window: float, step: float) -> list[tuple[Interval, float]]:
-    """Words per minute in windows of ``window`` s moved by ``step`` s over the talk (O(n log n))."""
-    if not words:
-        return []
-    middles = [w.middle for w in words]
-    cumulative = [0]
-    for w in words:
-        cumulative.append(cumulative[-1] + spoken_length(w.text))
-    first, last = words[0].start, words[-1].end
-    width = min(window, last - first)
-    out, start = [], first
-    while True:
-        end = start + width
-        n = cumulative[bisect.bisect_left(middles, end)] - cumulative[bisect.bisect_left(middles, start)]
-        out.append((Interval(round(start, 3), round(end, 3)), n / max(width, 1e-6) * 60))
-        if end >= last:
-            return out
-        start = min(start + step, last - width)
 
 
 def _merge(spans: list[tuple[Interval, float]]) -> list[tuple[Interval, list[float]]]:

@@ -124,7 +124,7 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         sentences, spans = segment(sentences, framework)
         rows = balance(spans, framework)
     with timer.stage("signals"):
-        pacing = measure_pacing(transcript, spans)
+        pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
         fillers = sorted(filled_pauses(transcript.words)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)

@@ -199,6 +199,8 @@ class Pacing:
     articulation_wpm: float
     timeline: list[PaceWindow]
     by_section: dict[str, float]
+    #: Overlapping windows (30 s moved by 5 s) for a smooth pace line.
+    rolling: list[PaceWindow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

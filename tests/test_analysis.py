@@ -68,6 +68,10 @@ def test_pacing_timeline_windows(analysed):
     assert [w["start"] for w in timeline] == [0.0, 30.0, 60.0, 90.0]
     assert all(w["end"] - w["start"] <= 30.0 for w in timeline)
     assert all(100 < w["wpm"] < 220 for w in timeline)
+    rolling = doc["pacing"]["rolling"]
+    assert all(w["end"] - w["start"] == pytest.approx(30.0) for w in rolling)
+    assert [round(b["start"] - a["start"], 3) for a, b in zip(rolling, rolling[1:])][:-1] == [5.0] * (len(rolling) - 2)
+    assert rolling[-1]["end"] == pytest.approx(doc["words"][-1]["end"], abs=0.01)
 
 
 def test_balance_has_one_row_per_framework_section(analysed):

@@ -5,7 +5,8 @@ import pytest
 
 from conftest import load_json
 from speechcase.config import default_thresholds
-from speechcase.flags import build_flags, filler_cluster_flags, pace_flags, rolling_wpm
+from speechcase.flags import build_flags, filler_cluster_flags, pace_flags
+from speechcase.signals.pacing import rolling_wpm
 from speechcase.types import Filler, Pause, Word
 
 T = default_thresholds()

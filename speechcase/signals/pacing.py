@@ -5,10 +5,11 @@ digits by Whisper do not make the pace look slower than it was.
 """
 from __future__ import annotations
 
+import bisect
 import math
 
 from ..text import spoken_length
-from ..types import Pacing, PaceWindow, SectionSpan, Transcript
+from ..types import Interval, Pacing, PaceWindow, SectionSpan, Transcript, Word
 from .timeline import silent_intervals, talk_span
 
 #: Silences at least this long are excluded from speaking time for the articulation rate.
@@ -16,10 +17,11 @@ ARTICULATION_GAP = 0.25
 WINDOW = 30.0
 
 
-def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: float = WINDOW) -> Pacing:
+def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: float = WINDOW,
+                   rolling_step: float = 5.0) -> Pacing:
     words = transcript.words
     if not words:
-        return Pacing(0.0, 0.0, [], {})
+        return Pacing(0.0, 0.0, [], {}, [])
     span = talk_span(words)
     total = sum(spoken_length(w.text) for w in words)
     minutes = max(span.duration, 1e-6) / 60
@@ -30,6 +32,8 @@ def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: 
         articulation_wpm=round(total / speaking_minutes, 1),
         timeline=_timeline(transcript, window),
         by_section=_by_section(transcript, sections),
+        rolling=[PaceWindow(span.start, span.end, round(wpm, 1))
+                 for span, wpm in rolling_wpm(words, window, rolling_step)],
     )
 
 
@@ -59,3 +63,23 @@ def _by_section(transcript: Transcript, sections: list[SectionSpan]) -> dict[str
         seconds[s.id] = seconds.get(s.id, 0.0) + s.end - s.start
         count[s.id] = count.get(s.id, 0) + _words_between(transcript, s.start, s.end)
     return {k: round(count[k] / (seconds[k] / 60), 1) for k in seconds if seconds[k] > 0}
+
+
+def rolling_wpm(words: list[Word], window: float, step: float) -> list[tuple[Interval, float]]:
+    """Words per minute in windows of ``window`` s moved by ``step`` s over the talk (O(n log n))."""
+    if not words:
+        return []
+    middles = [w.middle for w in words]
+    cumulative = [0]
+    for w in words:
+        cumulative.append(cumulative[-1] + spoken_length(w.text))
+    first, last = words[0].start, words[-1].end
+    width = min(window, last - first)
+    out, start = [], first
+    while True:
+        end = start + width
+        n = cumulative[bisect.bisect_left(middles, end)] - cumulative[bisect.bisect_left(middles, start)]
+        out.append((Interval(round(start, 3), round(end, 3)), n / max(width, 1e-6) * 60))
+        if end >= last:
+            return out
+        start = min(start + step, last - width)
