@@ -30,6 +30,7 @@ class Audio:
     sha256: str
     samples: np.ndarray  # float32, mono, SAMPLE_RATE
     sample_rate: int = SAMPLE_RATE
+    source_rate: int = SAMPLE_RATE  # the file's own rate: 8 kHz means telephone audio
 
     @property
     def duration(self) -> float:
@@ -86,6 +87,7 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
                                         "export it again with sound, or pass the audio file.")
             raise not_audio
         stream = container.streams.audio[0]
+        source_rate = int(stream.sample_rate or SAMPLE_RATE)
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration:
             raise _too_long(path, declared, max_duration)
@@ -97,7 +99,7 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
     if damaged:
         log.warning("Warning: %s is damaged after %s; analysing the part before that.", path.name,
                     format_duration(seconds))
-    return Audio(path=path, sha256=file_sha256(path), samples=samples)
+    return Audio(path=path, sha256=file_sha256(path), samples=samples, source_rate=source_rate)
 
 
 def _declared_duration(container, stream) -> float | None:

@@ -20,15 +20,23 @@ class Thresholds:
     hedge_count: int
     hedge_window: float
     decision_lookahead: float
+    vocal_window: float
+    vocal_step: float
+    vocal_min_voiced: float
+    monotone_sd: float
+    monotone_min_span: float
 
 
 @functools.lru_cache(maxsize=1)
 def default_thresholds() -> Thresholds:
     data = tomllib.loads(resources.files("speechcase.data").joinpath("thresholds.toml").read_text(encoding="utf-8"))
-    p, pace, f, h = data["pauses"], data["pacing"], data["fillers"], data["hedging"]
+    p, pace, f, h, v = data["pauses"], data["pacing"], data["fillers"], data["hedging"], data["vocal"]
     return Thresholds(min_pause=float(p["min_pause"]), long_mid_sentence=float(p["long_mid_sentence"]),
                       pace_window=float(pace["window"]), pace_step=float(pace["step"]),
                       fast_wpm=float(pace["fast_wpm"]), slow_wpm=float(pace["slow_wpm"]),
                       cluster_count=int(f["cluster_count"]), cluster_window=float(f["cluster_window"]),
                       hedge_count=int(h["cluster_count"]), hedge_window=float(h["cluster_window"]),
-                      decision_lookahead=float(h["decision_lookahead"]))
+                      decision_lookahead=float(h["decision_lookahead"]),
+                      vocal_window=float(v["window"]), vocal_step=float(v["step"]),
+                      vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
+                      monotone_min_span=float(v["min_span"]))

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import __version__
+from .signals.vocal import vocal_summary
 from .text import spoken_word_count
 from .types import Analysis
 
@@ -68,5 +69,6 @@ def summary(analysis: Analysis) -> dict[str, Any]:
                    "mid_sentence": sum(p.kind == "mid_sentence" for p in pauses),
                    "longest": round(max((p.duration for p in pauses), default=0.0), 2)},
         "hedges_per_minute": per_minute(len(analysis.hedges)),
+        "pitch": vocal_summary(analysis.transcript.prosody),
         "flags": {level: sum(f.severity == level for f in analysis.flags) for level in ("high", "medium", "low")},
     }

@@ -12,6 +12,9 @@ Rules (thresholds in ``data/thresholds.toml``):
 - ``hedging``: at least ``hedge_count`` hedges within ``hedge_window`` s with
   no decision phrase inside the span or ``decision_lookahead`` s after it;
   high from 5 hedges.
+- ``monotone``: pitch spread under ``max_sd_semitones`` in consecutive
+  windows lasting ``min_span`` s or more (see ``signals/vocal.py``); high from
+  two minutes. Never given for telephone-band audio.
 """
 from __future__ import annotations
 
@@ -23,10 +26,10 @@ from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 
 def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], hedges: list[Phrase],
-                decisions: list[Phrase], t: Thresholds) -> list[Flag]:
+                decisions: list[Phrase], monotone: list[tuple[Interval, float]], t: Thresholds) -> list[Flag]:
     """All delivery flags in time order, with stable ids ``f-001``, ``f-002``, ..."""
     found = (long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
-             + hedging_flags(hedges, decisions, t))
+             + hedging_flags(hedges, decisions, t) + monotone_flags(monotone, t))
     found.sort(key=lambda f: (f.start, f.type))
     return [Flag(f"f-{k:03d}", *_fields(f)[1:]) for k, f in enumerate(found, 1)]
 
@@ -135,3 +138,13 @@ def hedging_flags(hedges: list[Phrase], decisions: list[Phrase], t: Thresholds) 
             ", ".join(f"\"{h.text}\"" for h in group),
             "Commit: state the choice first (\"I chose X\"), then the reason and what would change your mind."))
     return flags
+
+
+def monotone_flags(spans: list[tuple[Interval, float]], t: Thresholds) -> list[Flag]:
+    return [Flag("", "monotone", span.start, span.end, "high" if span.duration >= 120 else "medium",
+                 f"Flat pitch for {span.duration:.0f} s.",
+                 f"pitch varied by at most {sd:.1f} semitones (standard deviation per {t.vocal_window:.0f} s); "
+                 f"below {t.monotone_sd:.1f} sounds flat",
+                 "Lift your voice on the key number or the decision, and drop it at the end of a point; "
+                 "reading a sentence aloud with one stressed word per line helps.")
+            for span, sd in spans]

@@ -20,10 +20,12 @@ from .config import Thresholds, default_thresholds
 from .errors import NoSpeech
 from .flags import build_flags
 from .frameworks import DEFAULT_FRAMEWORK, load_framework
+from .prosody import pitch_track
 from .sections import balance, segment
 from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.hedges import find_decisions, find_hedges
+from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
@@ -97,6 +99,8 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("vad"):
         speech = speech_regions(audio)
         require_speech(audio, speech, options.min_speech)
+    with timer.stage("prosody"):
+        prosody = pitch_track(audio, speech)
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads)
     log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
@@ -104,6 +108,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("transcribe"):
         transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
                                 on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
+    transcript = replace(transcript, prosody=prosody)
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
@@ -130,7 +135,8 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
     with timer.stage("flags"):
-        flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, options.thresholds)
+        monotone = monotone_spans(transcript.prosody, options.thresholds)
+        flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
                     timings=timer.seconds)

@@ -44,6 +44,17 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         f"  Fillers     {filler_text}",
         f"  Hedges      {len(analysis.hedges)}"
         + (f" ({', '.join(sorted({h.text for h in analysis.hedges}))})" if analysis.hedges else ""),
+        f"  Pitch       {_pitch_text(analysis)}",
         f"  Flags       {flag_text}",
         f"  Analysis    {elapsed:.2f} s in total",
     ]
+
+
+def _pitch_text(analysis: Analysis) -> str:
+    from .signals.vocal import vocal_summary
+
+    pitch = vocal_summary(analysis.transcript.prosody)
+    if not pitch["measured"]:
+        return f"not measured ({pitch['reason']})"
+    return (f"median {pitch['median_hz']:.0f} Hz, varies {pitch['sd_semitones']:.1f} semitones "
+            f"(range {pitch['range_semitones']:.1f})")

@@ -73,6 +73,19 @@ class TranscriptionInfo:
 
 
 @dataclass(frozen=True)
+class Prosody:
+    """A pitch track: Hz every ``hop`` seconds, ``None`` where no voiced speech was found."""
+
+    hop: float
+    f0: list[float | None]
+    telephone: bool = False
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Prosody":
+        return cls(float(d["hop"]), [None if v is None else float(v) for v in d["f0"]], bool(d.get("telephone")))
+
+
+@dataclass(frozen=True)
 class Transcript:
     """Everything later stages need from the audio, so analysis can run without it.
 
@@ -86,6 +99,7 @@ class Transcript:
     transcription: TranscriptionInfo
     words: list[Word]
     speech: list[Interval] | None = None
+    prosody: Prosody | None = None
 
     SCHEMA = "speechcase/transcript-v1"
 
@@ -97,12 +111,13 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Transcript":
-        speech = d.get("speech")
+        speech, prosody = d.get("speech"), d.get("prosody")
         return cls(
             source=Source.from_dict(d["source"]),
             transcription=TranscriptionInfo.from_dict(d["transcription"]),
             words=[Word.from_dict(w) for w in d["words"]],
             speech=None if speech is None else [Interval.from_dict(s) for s in speech],
+            prosody=None if prosody is None else Prosody.from_dict(prosody),
         )
 
 

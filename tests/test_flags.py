@@ -54,7 +54,7 @@ def test_long_mid_sentence_pause_is_flagged_and_ids_are_in_time_order():
              Word("model.", 4.2, 4.6, 0.9)]
     pauses = [Pause(0.7, 4.0, "mid_sentence"), Pause(5.0, 8.0, "between_sentences")]
     fillers = [Filler("um", "filled_pause", t, t + 0.2) for t in (0.1, 0.5, 0.9)]
-    flags = build_flags(words, pauses, fillers, [], [], T)
+    flags = build_flags(words, pauses, fillers, [], [], [], T)
     assert [(f.id, f.type) for f in flags] == [("f-001", "filler_cluster"), ("f-002", "long_pause")]
     assert "3.3 s" in flags[1].message and "chose [...] the" in flags[1].evidence
 

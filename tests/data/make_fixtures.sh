@@ -73,3 +73,7 @@ head -c 2048 short_speech_3s.flac > truncated.flac
 
 ls -l silence_10s.flac noise_10s.flac short_speech_3s.flac speech_12s.ogg speech_12s.mp3 \
       speech_12s.m4a video_with_audio.mp4 video_no_audio.mp4 not_audio.wav empty.wav truncated.flac
+
+# Telephone-band copy (8 kHz) of the 12 s speech, for the pitch-reliability check.
+ffmpeg -loglevel error -y -i speech_12s.m4a -ar 8000 -ac 1 /tmp/speech_12s_8k.wav
+sox /tmp/speech_12s_8k.wav speech_12s_8k.flac && rm /tmp/speech_12s_8k.wav

@@ -1,0 +1,59 @@
+"""Pitch track from real audio, telephone-band refusal, and the monotone rule."""
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import DATA, SAMPLES, load_json
+from speechcase.audio import load_audio
+from speechcase.config import default_thresholds
+from speechcase.prosody import pitch_track
+from speechcase.signals.vocal import monotone_spans, vocal_summary
+from speechcase.types import Prosody
+from speechcase.vad import speech_regions
+
+T = default_thresholds()
+
+
+def test_pitch_track_of_a_real_voice():
+    audio = load_audio(SAMPLES / "short_deep_dive.flac")
+    track = pitch_track(audio, speech_regions(audio))
+    voiced = [v for v in track.f0 if v is not None]
+    assert not track.telephone
+    assert len(track.f0) == pytest_approx_frames(audio.duration, track.hop)
+    assert len(voiced) > 0.3 * len(track.f0)  # most of a talk is voiced speech
+    assert 70 < float(np.median(voiced)) < 180  # a low synthetic male voice
+    summary = vocal_summary(track)
+    assert summary["measured"] and 0 < summary["sd_semitones"] < 8
+
+
+def pytest_approx_frames(duration: float, hop: float) -> int:
+    return int(round(duration / hop)) + 1
+
+
+def test_telephone_audio_gets_no_pitch_verdict(tmp_path):
+    audio = load_audio(DATA / "speech_12s_8k.flac")
+    assert audio.source_rate == 8000
+    track = pitch_track(audio, speech_regions(audio))
+    assert track.telephone and track.f0 == []
+    assert vocal_summary(track) == {"measured": False, "reason": "telephone-band audio"}
+    assert monotone_spans(track, T) == []
+
+
+def _track(semitone_sd: float, seconds: float, hop: float = 0.04, seed: int = 1) -> Prosody:
+    rng = np.random.default_rng(seed)
+    semis = rng.normal(0, semitone_sd, int(seconds / hop))
+    return Prosody(hop, [float(110 * 2 ** (s / 12)) for s in semis])
+
+
+def test_monotone_rule():
+    (span, sd), = monotone_spans(_track(1.0, 90), T)
+    assert span.start == 0 and span.end >= 85 and sd < 2
+    assert monotone_spans(_track(4.0, 90), T) == []  # lively
+    assert monotone_spans(_track(1.0, 40), T) == []  # flat, but not for long enough
+
+
+def test_pitch_is_saved_in_the_transcript_and_summarised(analysed):
+    transcript = load_json(analysed("rambling_delivery") / "transcript.json")
+    assert transcript["prosody"]["hop"] == 0.04 and any(transcript["prosody"]["f0"])
+    pitch = load_json(analysed("rambling_delivery") / "analysis.json")["summary"]["pitch"]
+    assert pitch["measured"] and pitch["range_semitones"] > 0
