@@ -86,9 +86,7 @@ def spoken_length(text: str) -> int:
     "two point four" (3), ``"7%"`` is "seven percent" (2), ``"2019"`` is
     "twenty nineteen" (2); everything else counts as one word.
     """
-    core = text.strip(",;:!?\"'()[]").rstrip(".")
-    if core.startswith(".") and core[1:].isdigit():
-        return len(core)  # Whisper splits "2.4" into "2" ".4": "point" plus one word per digit
+    core = text.strip(".,;:!?\"'()[]")
     match = _NUMBER.match(core)
     if not match:
         return 1

@@ -14,7 +14,7 @@ from speechcase.types import Interval, SectionSpan, Source, Transcript, Transcri
 
 @pytest.mark.parametrize("token,count", [
     ("model", 1), ("2.4", 3), ("7%", 2), ("$3M", 3), ("2019", 2), ("12,000", 2), ("90", 1), ("100", 2),
-    ("1,234,567", 9), ("0.85.", 4), ("10x", 2), ("3rd", 1), (".41", 3), (".4,", 2),
+    ("1,234,567", 9), ("0.85.", 4), ("10x", 2), ("3rd", 1),
 ])
 def test_spoken_length(token, count):
     assert spoken_length(token) == count
