@@ -32,6 +32,11 @@ DEFAULT_MODEL = "tiny.en"
 DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 
+#: Bump when a transcript gains audio-derived content (v2: the pitch track), so
+#: cached transcripts from older versions are made again instead of lacking it.
+TRANSCRIPT_VERSION = 2
+
+
 @dataclass(frozen=True)
 class DecodeOptions:
     """Decoding settings; all of them are part of the transcript cache key."""
@@ -127,7 +132,7 @@ def _load(WhisperModel, load: str, kwargs: dict):
 def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str) -> str:
     """Key of a transcript in the cache: audio content + model + decoding options."""
     blob = json.dumps({"audio": sha256, "model": model.id, "compute_type": compute_type,
-                       "options": asdict(options)}, sort_keys=True)
+                       "options": asdict(options), "transcript_version": TRANSCRIPT_VERSION}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
