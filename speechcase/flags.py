@@ -83,7 +83,7 @@ def pace_flags(words: list[Word], t: Thresholds) -> list[Flag]:
             if kind == "pace_fast":
                 message = f"Fast for {span.duration:.0f} s: up to {extreme:.0f} words per minute."
                 suggestion = ("Slow down here: land each key number, then pause for a beat before the next point; "
-                              f"aim for 130-160 wpm.")
+                              "aim for 130-160 wpm.")
             else:
                 message = f"Slow for {span.duration:.0f} s: down to {extreme:.0f} words per minute."
                 suggestion = ("Tighten this part: say the point in one sentence first, then the detail; long "

@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from conftest import SAMPLE_NAMES, SAMPLES, load_json, run_cli, truth
+from conftest import SAMPLE_NAMES, load_json, run_cli, truth
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,6 @@
 """Every kind of bad input gives one clear line, its own exit code, no traceback, and writes nothing."""
 from __future__ import annotations
 
-import json
-import shutil
 
 import pytest
 
