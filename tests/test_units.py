@@ -105,3 +105,11 @@ def test_phantom_words_after_the_talk_are_dropped():
     kept = [w.text for w in drop_phantom_words(words, speech)]
     # "it." straddles a gap but was heard with confidence; "So" is unsure but inside speech
     assert kept == ["We", "shipped", "it.", "So"]
+
+
+def test_filled_pause_starts_where_the_previous_word_ends():
+    from speechcase.signals.fillers import filled_pauses
+
+    words = [Word("We", 0.0, 0.2, 0.9), Word("tried,", 0.2, 0.5, 0.9), Word("um,", 0.9, 0.9, 0.3),
+             Word("boosting.", 1.0, 1.5, 0.9), Word("Uh", 4.0, 4.1, 0.3)]
+    assert [(f.text, f.start, f.end) for f in filled_pauses(words)] == [("um", 0.5, 0.9), ("uh", 3.0, 4.1)]

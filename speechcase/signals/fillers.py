@@ -14,8 +14,18 @@ def cue_lists() -> dict:
     return tomllib.loads(resources.files("speechcase.data").joinpath("fillers.toml").read_text(encoding="utf-8"))
 
 
+#: Whisper places filled pauses late (median 0.4 s on the evaluation kit, often
+#: as zero-length words); starting them at the previous word's end, at most
+#: this far back, cut the timing error to 0.14 s (benchmarks/disfluency).
+MAX_STRETCH = 1.0
+
+
 def filled_pauses(words: list[Word]) -> list[Filler]:
-    """Every um/uh/er/ah/hmm the transcript contains, with its times."""
+    """Every um/uh/er/ah/hmm the transcript contains, stretched back to where it was most likely said."""
     cues = set(cue_lists()["filled_pause"]["words"])
-    return [Filler(normalise(w.text), "filled_pause", w.start, w.end, "asr")
-            for w in words if normalise(w.text) in cues]
+    found = []
+    for i, w in enumerate(words):
+        if normalise(w.text) in cues:
+            start = max(words[i - 1].end, w.start - MAX_STRETCH) if i else w.start
+            found.append(Filler(normalise(w.text), "filled_pause", round(min(start, w.start), 3), w.end, "asr"))
+    return found
