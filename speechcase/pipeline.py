@@ -1,7 +1,8 @@
 """The analysis pipeline: small stages, each timed, exchanging typed data.
 
-audio -> (cache | VAD + Whisper) -> transcript -> sentences -> sections ->
-signals (pacing, pauses, fillers) -> flags -> :class:`~speechcase.types.Analysis`.
+audio -> (cache | VAD, pitch track, Whisper) -> transcript -> parse (sentences,
+tokens) -> sections -> signals (pacing, pauses, fillers, hedges, vocal variety)
+-> flags -> :class:`~speechcase.types.Analysis`.
 
 Analysis from a saved transcript skips everything before "transcript", so a
 coach can re-run it with another framework in well under a second.
