@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import __version__
+from .signals.timeline import talk_minutes
 from .signals.vocal import vocal_summary
 from .text import spoken_word_count
 from .types import Analysis
@@ -49,10 +50,10 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
 def summary(analysis: Analysis) -> dict[str, Any]:
     """Headline numbers, so a reader (or the rehearsal history) needs no recomputation."""
     words = analysis.transcript.words
-    minutes = max(words[-1].end - words[0].start, 1e-6) / 60 if words else 0.0
+    minutes = talk_minutes(words)
 
     def per_minute(n: int) -> float:
-        return round(n / minutes, 2) if minutes else 0.0
+        return round(n / minutes, 2)
 
     fillers, pauses = analysis.fillers, analysis.pauses
     return {

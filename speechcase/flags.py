@@ -22,6 +22,7 @@ import bisect
 
 from .config import Thresholds
 from .signals.pacing import rolling_wpm
+from .signals.timeline import merge_overlapping
 from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 
@@ -60,16 +61,6 @@ def long_pause_flags(words: list[Word], pauses: list[Pause], t: Thresholds) -> l
     return flags
 
 
-def _merge(spans: list[tuple[Interval, float]]) -> list[tuple[Interval, list[float]]]:
-    merged: list[tuple[Interval, list[float]]] = []
-    for span, value in spans:
-        if merged and span.start <= merged[-1][0].end:
-            merged[-1] = (Interval(merged[-1][0].start, max(merged[-1][0].end, span.end)), merged[-1][1] + [value])
-        else:
-            merged.append((span, [value]))
-    return merged
-
-
 def pace_flags(words: list[Word], t: Thresholds) -> list[Flag]:
     windows = rolling_wpm(words, t.pace_window, t.pace_step)
     if not windows or windows[0][0].duration < t.pace_window:
@@ -77,7 +68,7 @@ def pace_flags(words: list[Word], t: Thresholds) -> list[Flag]:
     flags = []
     for kind, test, limit in (("pace_fast", lambda v: v > t.fast_wpm, t.fast_wpm),
                               ("pace_slow", lambda v: v < t.slow_wpm, t.slow_wpm)):
-        for span, values in _merge([(s, v) for s, v in windows if test(v)]):
+        for span, values in merge_overlapping([(s, v) for s, v in windows if test(v)]):
             extreme = max(values) if kind == "pace_fast" else min(values)
             severity = "high" if span.duration >= 2 * t.pace_window else "medium"
             if kind == "pace_fast":

@@ -55,7 +55,7 @@ class JsonCache:
     """A folder of JSON entries, one file per key, under ``<cache>/<namespace>/``.
 
     Used for transcripts (keyed by audio hash, model and decoding options) and
-    for sentence boundaries (keyed by the words and the spaCy model). An
+    for spaCy parses (keyed by the words and the spaCy model). An
     unreadable entry, say from an older version, counts as a miss and is
     replaced, so the cache can never break an analysis.
     """

@@ -5,7 +5,7 @@ from collections import Counter
 from pathlib import Path
 
 from .audio import format_duration
-from .text import spoken_word_count
+from .document import summary
 from .types import Analysis
 
 
@@ -24,9 +24,9 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
     if pauses:
         longest = max(pauses, key=lambda p: p.duration)
         pause_text += f"; longest {longest.duration:.1f} s at {format_duration(longest.start)}"
+    numbers = summary(analysis)
     counts = Counter(f.text for f in analysis.fillers)
-    minutes = max(t.words[-1].end - t.words[0].start, 1e-6) / 60
-    filler_text = (f"{len(analysis.fillers) / minutes:.1f} per minute: "
+    filler_text = (f"{numbers['fillers_per_minute']['total']:.1f} per minute: "
                    + ", ".join(f"{w} x{n}" for w, n in counts.most_common()) if counts else "none heard")
     p = analysis.pacing
     flags = analysis.flags
@@ -38,22 +38,19 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         f"{input_path.name}",
         f"  Transcript  {origin}",
         f"  Duration    {format_duration(t.source.duration)}, {len(analysis.sentences)} sentences, "
-        f"{spoken_word_count(t.words)} words",
+        f"{numbers['words']} words",
         f"  Pace        {p.wpm:.0f} wpm overall, {p.articulation_wpm:.0f} wpm while speaking",
         f"  Pauses      {pause_text}",
         f"  Fillers     {filler_text}",
         f"  Hedges      {len(analysis.hedges)}"
         + (f" ({', '.join(sorted({h.text for h in analysis.hedges}))})" if analysis.hedges else ""),
-        f"  Pitch       {_pitch_text(analysis)}",
+        f"  Pitch       {_pitch_text(numbers['pitch'])}",
         f"  Flags       {flag_text}",
         f"  Analysis    {elapsed:.2f} s in total",
     ]
 
 
-def _pitch_text(analysis: Analysis) -> str:
-    from .signals.vocal import vocal_summary
-
-    pitch = vocal_summary(analysis.transcript.prosody)
+def _pitch_text(pitch: dict) -> str:
     if not pitch["measured"]:
         return f"not measured ({pitch['reason']})"
     return (f"median {pitch['median_hz']:.0f} Hz, varies {pitch['sd_semitones']:.1f} semitones "

@@ -141,8 +141,10 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
                on_progress: Callable[[float], None] | None = None) -> Transcript:
     """Transcribe the speech regions of ``audio`` with word timestamps.
 
-    Only the padded speech chunks are decoded (Silero VAD already ran once);
-    faster-whisper maps the word times back onto the original recording.
+    Only speech is decoded: batched (the default) lets faster-whisper pack it
+    into 30 s windows; sequential decodes the padded ``speech`` chunks as one
+    stream. Either way word times refer to the original recording, and words
+    outside ``speech`` that look invented are dropped.
     ``on_progress`` receives the audio time (seconds) decoded so far.
     """
     whisper = load_model(model.load, compute_type, threads)

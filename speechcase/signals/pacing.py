@@ -10,7 +10,7 @@ import math
 
 from ..text import spoken_length
 from ..types import Interval, Pacing, PaceWindow, SectionSpan, Transcript, Word
-from .timeline import silent_intervals, talk_span
+from .timeline import silent_intervals, talk_minutes, talk_span
 
 #: Silences at least this long are excluded from speaking time for the articulation rate.
 ARTICULATION_GAP = 0.25
@@ -24,7 +24,7 @@ def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: 
         return Pacing(0.0, 0.0, [], {}, [])
     span = talk_span(words)
     total = sum(spoken_length(w.text) for w in words)
-    minutes = max(span.duration, 1e-6) / 60
+    minutes = talk_minutes(words)
     silent = sum(g.duration for g in silent_intervals(transcript, ARTICULATION_GAP))
     speaking_minutes = max(span.duration - silent, 1e-6) / 60
     return Pacing(

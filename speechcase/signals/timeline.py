@@ -10,6 +10,22 @@ def talk_span(words: list[Word]) -> Interval:
     return Interval(words[0].start, words[-1].end)
 
 
+def talk_minutes(words: list[Word]) -> float:
+    """Length of the talk in minutes (first word to last), never zero; the base of every per-minute rate."""
+    return max(talk_span(words).duration, 1e-6) / 60 if words else 1e-6 / 60
+
+
+def merge_overlapping(spans: list[tuple[Interval, float]]) -> list[tuple[Interval, list[float]]]:
+    """Join time-sorted spans that touch or overlap, keeping every value of each merged run."""
+    merged: list[tuple[Interval, list[float]]] = []
+    for span, value in spans:
+        if merged and span.start <= merged[-1][0].end:
+            merged[-1] = (Interval(merged[-1][0].start, max(merged[-1][0].end, span.end)), merged[-1][1] + [value])
+        else:
+            merged.append((span, [value]))
+    return merged
+
+
 def silent_intervals(transcript: Transcript, min_length: float) -> list[Interval]:
     """Silences of at least ``min_length`` inside the talk.
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from ..config import Thresholds
 from ..types import Interval, Prosody
+from .timeline import merge_overlapping
 
 
 def _semitones(f0: list[float | None]) -> np.ndarray:
@@ -34,7 +35,7 @@ def monotone_spans(prosody: Prosody | None, t: Thresholds) -> list[tuple[Interva
         return []
     semis = _semitones(prosody.f0)
     per_window, per_step = int(t.vocal_window / prosody.hop), max(1, int(t.vocal_step / prosody.hop))
-    flat: list[tuple[Interval, float]] = []
+    flat: list[tuple[Interval, float]] = []  # each flat window with its SD
     for first in range(0, max(1, semis.size - per_window + 1), per_step):
         chunk = semis[first:first + per_window]
         voiced = chunk[~np.isnan(chunk)]
@@ -43,8 +44,5 @@ def monotone_spans(prosody: Prosody | None, t: Thresholds) -> list[tuple[Interva
         sd = float(voiced.std())
         span = Interval(round(first * prosody.hop, 2), round((first + chunk.size) * prosody.hop, 2))
         if sd < t.monotone_sd:
-            if flat and span.start <= flat[-1][0].end:
-                flat[-1] = (Interval(flat[-1][0].start, span.end), max(flat[-1][1], sd))
-            else:
-                flat.append((span, sd))
-    return [(span, sd) for span, sd in flat if span.duration >= t.monotone_min_span]
+            flat.append((span, sd))
+    return [(span, max(sds)) for span, sds in merge_overlapping(flat) if span.duration >= t.monotone_min_span]
