@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from browser import browser_page, chromium  # noqa: F401  (fixtures for the browser tests)
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_audio"
 DATA = Path(__file__).resolve().parent / "data"
