@@ -3,8 +3,28 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
+
+
+@dataclass(frozen=True)
+class FillerRecovery:
+    """When a steady voiced stretch counts as a filled pause Whisper dropped (``[filler_recovery]``)."""
+
+    enabled: bool = True
+    min_duration: float = 0.15
+    max_duration: float = 1.0
+    min_steady: float = 0.10
+    min_steady_share: float = 0.6
+    max_pitch_spread: float = 3.0
+    max_flux: float = 6.0
+    min_level: float = -15.0
+    max_word_overlap: float = 0.2
+    max_unwritten_sound: float = 0.1
+    written_margin: float = 0.5
+    min_separation: float = 0.3
+    min_hum: float = 0.06
+    hum_only_share: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,7 @@ class Thresholds:
     vocal_min_voiced: float
     monotone_sd: float
     monotone_min_span: float
+    recovery: FillerRecovery = field(default_factory=FillerRecovery)
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,4 +60,5 @@ def default_thresholds() -> Thresholds:
                       decision_lookahead=float(h["decision_lookahead"]),
                       vocal_window=float(v["window"]), vocal_step=float(v["step"]),
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
-                      monotone_min_span=float(v["min_span"]))
+                      monotone_min_span=float(v["min_span"]),
+                      recovery=FillerRecovery(**data.get("filler_recovery", {})))
