@@ -131,7 +131,7 @@ def filled_counts(score, doc: dict, truth: dict) -> dict:
         return right, len(subset) - right, precision
 
     asr_right, _, _ = matched(lambda f: f.get("source", "asr") == "asr")
-    all_right, all_wrong, precision = matched(lambda f: True)
+    all_right, _, precision = matched(lambda f: True)
     acoustic = sum(f.get("source") == "acoustic" for f in doc["fillers"])
     spoken = sum(n for s in truth["sentences"] for k, n in s["fillers"].items() if k.lower() in FILLED)
     return {"spoken": spoken, "asr_right": asr_right, "acoustic_right": all_right - asr_right,

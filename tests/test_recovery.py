@@ -78,8 +78,8 @@ def test_stretches_measured_from_real_audio():
 # Decision rules, on stretches and words written out by hand.
 
 def _stretch(start, end, **kw) -> VoicedStretch:
-    values = dict(steady=0.8 * (end - start), nasal=0.0, hum=0.0, pitch_spread=0.5, flux=3.0, periodicity=0.9,
-                  level=-3.0, sound_start=start, sound_end=end)
+    values = {"steady": 0.8 * (end - start), "nasal": 0.0, "hum": 0.0, "pitch_spread": 0.5, "flux": 3.0,
+              "periodicity": 0.9, "level": -3.0, "sound_start": start, "sound_end": end}
     return VoicedStretch(start, end, **{**values, **kw})
 
 
