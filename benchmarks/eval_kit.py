@@ -7,6 +7,10 @@ to compare configurations; transcripts are cached per configuration, so re-runs 
 
     python benchmarks/eval_kit.py                          # default settings
     python benchmarks/eval_kit.py --no-hotwords --out /tmp/kit-nohw
+    python benchmarks/eval_kit.py --no-recovery            # only the fillers Whisper wrote
+
+A second table shows what acoustic recovery of filled pauses adds: filled pauses in the script, how many
+the transcript alone finds, and how many of the recovered ones are right or wrong.
 """
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from speechcase.document import analysis_document
 from speechcase.pipeline import AnalyzeOptions, analyze
 from speechcase.text import spoken_word_count
 
-COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "discourse_f1", "filler_precision", "filler_recall", "wpm_rel_err", "pause_recall", "pause_precision",
+COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "filled_precision",
+           "discourse_f1", "filler_precision", "filler_recall", "wpm_rel_err", "pause_recall", "pause_precision",
            "word_ratio", "wer_no_fillers"]
 FILLED = {"um", "uh", "er", "ah", "hmm", "erm", "uhm", "umm", "mm"}
 
@@ -60,6 +65,8 @@ def main() -> int:
     parser.add_argument("--hotwords", help="decode with these hotwords instead of the default")
     parser.add_argument("--batch-size", type=int, help="0 = sequential decoding")
     parser.add_argument("--no-condition", action="store_true", help="condition_on_previous_text=False")
+    parser.add_argument("--no-recovery", action="store_true",
+                        help="count only the filled pauses Whisper wrote (no acoustic recovery)")
     parser.add_argument("--talks", nargs="*", help="talk names (default: all)")
     args = parser.parse_args()
     if not (args.kit / "score.py").exists():
@@ -76,7 +83,9 @@ def main() -> int:
     if args.no_condition:
         decode = replace(decode, condition_on_previous_text=False)
     options.decode = decode
-    rows = []
+    if args.no_recovery:
+        options.thresholds = replace(options.thresholds, recovery=replace(options.thresholds.recovery, enabled=False))
+    rows, recovery_rows = [], []
     for audio in sorted((args.kit / "talks").glob("*.flac")):
         if args.talks and audio.stem not in args.talks:
             continue
@@ -91,14 +100,43 @@ def main() -> int:
         result["word_ratio"] = spoken_word_count(analysis.transcript.words) / truth["words"]
         result["wer_no_fillers"] = wer(content_words(" ".join(s["text"] for s in truth["sentences"])),
                                        content_words(" ".join(w.text for w in analysis.transcript.words)))
+        filled = filled_counts(score, doc, truth)
+        result["filled_precision"] = filled["precision"]
         rows.append((audio.stem, result))
+        recovery_rows.append((audio.stem, filled))
         print(f"{audio.stem}: " + " ".join(f"{k}={result[k]:.3f}" for k in COLUMNS), file=sys.stderr)
     print(f"decode options: {decode}\n")
     print("| talk | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, r in rows + [("**mean**", {k: statistics.mean(r[k] for _, r in rows) for k in COLUMNS})]:
         print(f"| {name} | " + " | ".join(f"{r[k]:.3f}" for k in COLUMNS) + " |")
+    print("\n| talk | filled pauses spoken | found in the transcript | recovered from audio: right | wrong |")
+    print("|---|---|---|---|---|")
+    totals = {k: sum(r[k] for _, r in recovery_rows) for k in ("spoken", "asr_right", "acoustic_right",
+                                                                  "acoustic_wrong")}
+    for name, r in recovery_rows + [("**total**", totals)]:
+        print(f"| {name} | {r['spoken']} | {r['asr_right']} | {r['acoustic_right']} | {r['acoustic_wrong']} |")
     return 0
+
+
+def filled_counts(score, doc: dict, truth: dict) -> dict:
+    """Filled pauses spoken, found in the transcript, and recovered right or wrong, by the kit's own scorer.
+
+    Scoring a copy of the document that holds only some filled pauses gives their precision; times the number
+    of them, that is how many the scorer matched.
+    """
+    def matched(keep) -> tuple[int, int, float]:
+        subset = [f for f in doc["fillers"] if f["kind"] == "filled_pause" and keep(f)]
+        precision = score({**doc, "fillers": subset}, truth)["filler_precision"]
+        right = round(precision * len(subset))
+        return right, len(subset) - right, precision
+
+    asr_right, _, _ = matched(lambda f: f.get("source", "asr") == "asr")
+    all_right, _, precision = matched(lambda f: True)
+    acoustic = sum(f.get("source") == "acoustic" for f in doc["fillers"])
+    spoken = sum(n for s in truth["sentences"] for k, n in s["fillers"].items() if k.lower() in FILLED)
+    return {"spoken": spoken, "asr_right": asr_right, "acoustic_right": all_right - asr_right,
+            "acoustic_wrong": acoustic - (all_right - asr_right), "precision": precision}
 
 
 if __name__ == "__main__":

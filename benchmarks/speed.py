@@ -144,7 +144,6 @@ def measure(minutes: float, workdir: Path) -> dict:
 
 def write_outputs(results: list[dict]) -> None:
     import pandas as pd
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 
@@ -31,6 +31,26 @@ class SectionSettings:
 
 
 @dataclass(frozen=True)
+class FillerRecovery:
+    """When a steady voiced stretch counts as a filled pause Whisper dropped (``[filler_recovery]``)."""
+
+    enabled: bool = True
+    min_duration: float = 0.15
+    max_duration: float = 1.0
+    min_steady: float = 0.10
+    min_steady_share: float = 0.6
+    max_pitch_spread: float = 3.0
+    max_flux: float = 6.0
+    min_level: float = -15.0
+    max_word_overlap: float = 0.2
+    max_unwritten_sound: float = 0.1
+    written_margin: float = 0.5
+    min_separation: float = 0.3
+    min_hum: float = 0.06
+    hum_only_share: float = 0.8
+
+
+@dataclass(frozen=True)
 class Thresholds:
     min_pause: float
     long_mid_sentence: float
@@ -49,6 +69,7 @@ class Thresholds:
     monotone_sd: float
     monotone_min_span: float
     sections: SectionSettings
+    recovery: FillerRecovery = field(default_factory=FillerRecovery)
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,4 +85,5 @@ def default_thresholds() -> Thresholds:
                       vocal_window=float(v["window"]), vocal_step=float(v["step"]),
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
                       monotone_min_span=float(v["min_span"]),
-                      sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}))
+                      sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}),
+                      recovery=FillerRecovery(**data.get("filler_recovery", {})))

@@ -113,7 +113,7 @@ def filler_cluster_flags(fillers: list[Filler], t: Thresholds) -> list[Flag]:
         flags.append(Flag(
             "", "filler_cluster", start, end, "high" if len(group) >= 5 else "medium",
             f"{len(group)} fillers in {max(end - start, 0.1):.0f} s.",
-            ", ".join(f"\"{f.text}\"" for f in group),
+            ", ".join(f"\"{f.text}\"" + (" (audio only)" if f.source == "acoustic" else "") for f in group),
             "Replace the filler with a short silence: a one-second pause sounds confident, "
             "and gives you the time the filler was buying."))
     return flags

@@ -1,9 +1,9 @@
 """The analysis pipeline: small stages, each timed, exchanging typed data.
 
-audio -> (cache | VAD, pitch track, Whisper) -> transcript -> parse (sentences,
-tokens) -> sections (cue words + sentence embeddings, decoded in order) ->
-signals (pacing, pauses, fillers, hedges, vocal variety, time balance) -> flags
--> :class:`~speechcase.types.Analysis`.
+audio -> (cache | VAD, pitch track, steady voiced stretches, Whisper) -> transcript ->
+parse (sentences, tokens) -> sections (cue words + sentence embeddings, decoded in
+order) -> signals (pacing, pauses, fillers, hedges, vocal variety, time balance)
+-> flags -> :class:`~speechcase.types.Analysis`.
 
 Analysis from a saved transcript skips everything before "transcript", so a
 coach can re-run it with another framework in well under a second.
@@ -27,6 +27,7 @@ from .embeddings import SentenceEncoder
 from .sections import balance, section_flags, segment
 from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
+from .signals.recovery import recovered_filled_pauses
 from .signals.hedges import find_decisions, find_hedges
 from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
@@ -36,6 +37,7 @@ from .text import build_sentences, parse, parse_key
 from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
 from .types import Analysis, Framework, Parse, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
+from .voicing import voiced_stretches
 
 log = logging.getLogger("speechcase")
 
@@ -106,6 +108,8 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
         require_speech(audio, speech, options.min_speech)
     with timer.stage("prosody"):
         prosody = pitch_track(audio, speech)
+    with timer.stage("voicing"):
+        stretches = voiced_stretches(audio, speech)
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads)
     log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
@@ -113,7 +117,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("transcribe"):
         transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
                                 on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
-    transcript = replace(transcript, prosody=prosody)
+    transcript = replace(transcript, prosody=prosody, voiced_stretches=stretches)
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
@@ -137,7 +141,8 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
-        fillers = sorted(filled_pauses(transcript.words)
+        written = filled_pauses(transcript.words)
+        fillers = sorted(written + recovered_filled_pauses(transcript, written, options.thresholds.recovery)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
         rows = balance(spans, framework, pacing, fillers)

@@ -28,6 +28,8 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
     counts = Counter(f.text for f in analysis.fillers)
     filler_text = (f"{numbers['fillers_per_minute']['total']:.1f} per minute: "
                    + ", ".join(f"{w} x{n}" for w, n in counts.most_common()) if counts else "none heard")
+    if recovered := sum(f.source == "acoustic" for f in analysis.fillers):
+        filler_text += f" ({recovered} heard in the audio where the transcript has none)"
     p = analysis.pacing
     flags = analysis.flags
     severities = Counter(f.severity for f in flags)

@@ -84,7 +84,10 @@ def spoken_length(text: str) -> int:
     Whisper writes numbers as digits ("2.4", "7%", "$3M"), which would make the
     word count, and so the pace, too low on talks full of numbers. ``"2.4"`` is
     "two point four" (3), ``"7%"`` is "seven percent" (2), ``"2019"`` is
-    "twenty nineteen" (2); everything else counts as one word.
+    "twenty nineteen" (2), ``"0.41"`` is "point four one" (3: a fraction's
+    leading zero is usually not said, "an AUC of point eight"); everything else,
+    hyphenated words included ("add-to-cart"), counts as one word, as in a
+    written word count.
     """
     core = text.strip(".,;:!?\"'()[]")
     match = _NUMBER.match(core)
@@ -97,6 +100,8 @@ def spoken_length(text: str) -> int:
     value = int(digits)
     if len(integer) == 4 and 1100 <= value <= 2099 and not currency and not decimals and suffix in (None, "s"):
         count = 2  # a year: "twenty nineteen", "two thousand", "nineteen hundred"
+    elif decimals and value == 0 and not currency:
+        count = 0  # "point four one"
     else:
         count = _integer_words(value)
     if decimals:
@@ -119,8 +124,32 @@ def _integer_words(n: int) -> int:
     return count
 
 
+#: A token that continues the one before it: Whisper sometimes writes one word
+#: or number as two ("re -rank", "0 .41", "700 ,000").
+_CONTINUATION = re.compile(r"^(-[^\W_]|\.\d|,\d{3})")
+
+
+def spoken_lengths(words: list[Word]) -> list[int]:
+    """:func:`spoken_length` of each word, reading Whisper's split tokens together with the token before.
+
+    A continuation token (``-rank``, ``.41``, ``,000`` right after a token that
+    ends in a letter or digit) counts only the words it adds to the joined
+    token: "re -rank" is one word, "0 .41" three, "700 ,000" three.
+    """
+    counts, joined = [], ""
+    for w in words:
+        if joined and joined[-1].isalnum() and _CONTINUATION.match(w.text):
+            before = spoken_length(joined)
+            joined += w.text
+            counts.append(max(0, spoken_length(joined) - before))
+        else:
+            joined = w.text
+            counts.append(spoken_length(w.text))
+    return counts
+
+
 def spoken_word_count(words: list[Word]) -> int:
-    return sum(spoken_length(w.text) for w in words)
+    return sum(spoken_lengths(words))
 
 
 def normalise(text: str) -> str:

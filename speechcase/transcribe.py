@@ -32,9 +32,10 @@ DEFAULT_MODEL = "tiny.en"
 DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 
-#: Bump when a transcript gains audio-derived content (v2: the pitch track), so
-#: cached transcripts from older versions are made again instead of lacking it.
-TRANSCRIPT_VERSION = 2
+#: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
+#: steady voiced stretches), so cached transcripts from older versions are made
+#: again instead of lacking it.
+TRANSCRIPT_VERSION = 3
 
 
 @dataclass(frozen=True)

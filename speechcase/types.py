@@ -6,7 +6,7 @@ the ``from_dict`` class methods, which is how transcripts are cached and saved.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -86,6 +86,36 @@ class Prosody:
 
 
 @dataclass(frozen=True)
+class VoicedStretch:
+    """A steady voiced stretch of the audio (see ``voicing.py``): maybe a filled pause Whisper dropped.
+
+    ``steady`` is the seconds of steady frames, ``nasal`` their share with a
+    nasal hum and ``hum`` the length of the hum that closes a vowel ("u-m");
+    ``pitch_spread`` is in semitones, ``flux`` the mean spectral change in dB
+    per 40 ms, ``level`` dB relative to the talk's loud speech. ``sound_start``
+    and ``sound_end`` bound the uninterrupted sound it is part of: a filled
+    pause stands alone or next to written words, a word Whisper dropped
+    brings more sound with it.
+    """
+
+    start: float
+    end: float
+    steady: float
+    nasal: float
+    hum: float
+    pitch_spread: float
+    flux: float
+    periodicity: float
+    level: float
+    sound_start: float
+    sound_end: float
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "VoicedStretch":
+        return cls(**{f.name: float(d[f.name]) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class Transcript:
     """Everything later stages need from the audio, so analysis can run without it.
 
@@ -100,6 +130,8 @@ class Transcript:
     words: list[Word]
     speech: list[Interval] | None = None
     prosody: Prosody | None = None
+    #: Steady voiced stretches (candidate filled pauses); ``None`` when not measured.
+    voiced_stretches: list[VoicedStretch] | None = None
 
     SCHEMA = "speechcase/transcript-v1"
 
@@ -111,13 +143,14 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Transcript":
-        speech, prosody = d.get("speech"), d.get("prosody")
+        speech, prosody, stretches = d.get("speech"), d.get("prosody"), d.get("voiced_stretches")
         return cls(
             source=Source.from_dict(d["source"]),
             transcription=TranscriptionInfo.from_dict(d["transcription"]),
             words=[Word.from_dict(w) for w in d["words"]],
             speech=None if speech is None else [Interval.from_dict(s) for s in speech],
             prosody=None if prosody is None else Prosody.from_dict(prosody),
+            voiced_stretches=None if stretches is None else [VoicedStretch.from_dict(v) for v in stretches],
         )
 
 

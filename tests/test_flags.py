@@ -49,6 +49,13 @@ def test_filler_cluster_needs_three_within_the_window():
     assert (flag.start, flag.end) == (0, 20.3) and flag.evidence.count('"') == 10
 
 
+def test_filler_cluster_evidence_marks_fillers_heard_only_in_the_audio():
+    fillers = [Filler("um", "filled_pause", 1, 1.3), Filler("uh", "filled_pause", 3, 3.4, "acoustic"),
+               Filler("like", "discourse", 5, 5.2)]
+    (flag,) = filler_cluster_flags(fillers, T)
+    assert flag.evidence == '"um", "uh" (audio only), "like"'
+
+
 def test_long_mid_sentence_pause_is_flagged_and_ids_are_in_time_order():
     words = [Word("we", 0, 0.3, 0.9), Word("chose", 0.3, 0.7, 0.9), Word("the", 4.0, 4.2, 0.9),
              Word("model.", 4.2, 4.6, 0.9)]

@@ -8,16 +8,27 @@ from speechcase.frameworks import builtin_names, load_framework
 from speechcase.sections import balance
 from speechcase.signals.pacing import measure_pacing
 from speechcase.signals.pauses import detect_pauses
-from speechcase.text import build_sentences, spoken_length
+from speechcase.text import build_sentences, spoken_length, spoken_lengths
 from speechcase.types import Filler, Interval, Pacing, SectionSpan, Source, Transcript, TranscriptionInfo, Word
 
 
 @pytest.mark.parametrize("token,count", [
     ("model", 1), ("2.4", 3), ("7%", 2), ("$3M", 3), ("2019", 2), ("12,000", 2), ("90", 1), ("100", 2),
-    ("1,234,567", 9), ("0.85.", 4), ("10x", 2), ("3rd", 1),
+    ("1,234,567", 9), ("0.85.", 3), ("10x", 2), ("3rd", 1), ("add-to-cart", 1),
 ])
 def test_spoken_length(token, count):
     assert spoken_length(token) == count
+
+
+@pytest.mark.parametrize("text,counts", [
+    ("we re -rank them", [1, 1, 0, 1]),  # Whisper's split "re-rank" is one word
+    ("from 0 .41 to 0 .62,", [1, 1, 2, 1, 1, 2]),  # "from point four one to point six two"
+    ("about 700 ,000 rows", [1, 2, 1, 1]),  # "seven hundred thousand"
+    ("up to... -nine percent", [1, 1, 1, 1]),  # after punctuation a leading "-" starts a new word
+])
+def test_spoken_lengths_read_split_tokens_together(text, counts):
+    words = [Word(t, i, i + 0.5, 0.9) for i, t in enumerate(text.split())]
+    assert spoken_lengths(words) == counts
 
 
 def _transcript(texts_and_times, speech=None):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import math
 
-from ..text import spoken_length
+from ..text import spoken_lengths
 from ..types import Interval, Pacing, PaceWindow, SectionSpan, Transcript, Word
 from .timeline import silent_intervals, talk_minutes, talk_span
 
@@ -23,7 +23,7 @@ def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: 
     if not words:
         return Pacing(0.0, 0.0, [], {}, [])
     span = talk_span(words)
-    total = sum(spoken_length(w.text) for w in words)
+    total = sum(spoken_lengths(words))
     minutes = talk_minutes(words)
     silent = sum(g.duration for g in silent_intervals(transcript, ARTICULATION_GAP))
     speaking_minutes = max(span.duration - silent, 1e-6) / 60
@@ -38,7 +38,7 @@ def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: 
 
 
 def _words_between(transcript: Transcript, start: float, end: float) -> int:
-    return sum(spoken_length(w.text) for w in transcript.words if start <= w.middle < end)
+    return sum(n for w, n in zip(transcript.words, spoken_lengths(transcript.words)) if start <= w.middle < end)
 
 
 def _timeline(transcript: Transcript, window: float) -> list[PaceWindow]:
@@ -46,8 +46,8 @@ def _timeline(transcript: Transcript, window: float) -> list[PaceWindow]:
     words = transcript.words
     end_of_talk = words[-1].end
     counts = [0] * max(1, math.ceil(end_of_talk / window))
-    for w in words:
-        counts[min(int(w.middle // window), len(counts) - 1)] += spoken_length(w.text)
+    for w, n in zip(words, spoken_lengths(words)):
+        counts[min(int(w.middle // window), len(counts) - 1)] += n
     out = []
     for k, n in enumerate(counts):
         start, end = k * window, min((k + 1) * window, end_of_talk)
@@ -71,8 +71,8 @@ def rolling_wpm(words: list[Word], window: float, step: float) -> list[tuple[Int
         return []
     middles = [w.middle for w in words]
     cumulative = [0]
-    for w in words:
-        cumulative.append(cumulative[-1] + spoken_length(w.text))
+    for n in spoken_lengths(words):
+        cumulative.append(cumulative[-1] + n)
     first, last = words[0].start, words[-1].end
     width = min(window, last - first)
     out, start = [], first

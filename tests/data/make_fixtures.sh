@@ -77,3 +77,25 @@ ls -l silence_10s.flac noise_10s.flac short_speech_3s.flac speech_12s.ogg speech
 # Telephone-band copy (8 kHz) of the 12 s speech, for the pitch-reliability check.
 ffmpeg -loglevel error -y -i speech_12s.m4a -ar 8000 -ac 1 /tmp/speech_12s_8k.wav
 sox /tmp/speech_12s_8k.wav speech_12s_8k.flac && rm /tmp/speech_12s_8k.wav
+
+# A short talk with hesitations, for acoustic recovery of filled pauses (tests/test_recovery.py):
+#   a held "um" (espeak at 80 wpm, 0.3 s of silence either side) that tiny.en drops from the transcript,
+#   a drawn-out "so" (70 wpm) that Whisper writes as the word "so", and a held "uh" (60 wpm) that it writes.
+# hesitations_14s.flac   ~14 s, 16 kHz mono
+say_at() {  # say_at TEXT RATE OUT.wav: espeak-ng at RATE wpm, 16 kHz mono 16-bit, edges trimmed
+  espeak-ng -v "$VOICE" -s "$2" -w "$tmp/raw.wav" "$1"
+  sox -D "$tmp/raw.wav" -r 16000 -c 1 -b 16 "$3" silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
+}
+gap() { sox -D -n -r 16000 -c 1 -b 16 "$2" trim 0 "$1"; }
+say_at "We first trained a plain logistic regression as the baseline" 160 "$tmp/h1.wav"
+say_at "um" 80 "$tmp/h_um.wav"
+say_at "then we added the session features." 160 "$tmp/h2.wav"
+say_at "The latency looked fine, and" 160 "$tmp/h3.wav"
+say_at "so" 70 "$tmp/h_so.wav"
+say_at "we shipped it" 160 "$tmp/h4.wav"
+say_at "uh" 60 "$tmp/h_uh.wav"
+say_at "to ten percent of the traffic." 160 "$tmp/h5.wav"
+gap 0.3 "$tmp/g30.wav"; gap 0.6 "$tmp/g60.wav"; gap 0.2 "$tmp/g20.wav"; gap 0.05 "$tmp/g05.wav"
+sox -D "$tmp/g30.wav" "$tmp/h1.wav" "$tmp/g30.wav" "$tmp/h_um.wav" "$tmp/g30.wav" "$tmp/h2.wav" "$tmp/g60.wav" \
+    "$tmp/h3.wav" "$tmp/g05.wav" "$tmp/h_so.wav" "$tmp/g05.wav" "$tmp/h4.wav" "$tmp/g20.wav" "$tmp/h_uh.wav" \
+    "$tmp/g20.wav" "$tmp/h5.wav" "$tmp/g30.wav" -C 8 hesitations_14s.flac

@@ -1,0 +1,129 @@
+"""Acoustic recovery of filled pauses Whisper dropped: measured on real audio, decided from the transcript."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from conftest import DATA, load_json, run_cli
+from speechcase.audio import load_audio
+from speechcase.config import default_thresholds
+from speechcase.signals.recovery import recovered_filled_pauses
+from speechcase.types import Filler, Source, Transcript, TranscriptionInfo, VoicedStretch, Word
+from speechcase.vad import speech_regions
+from speechcase.voicing import voiced_stretches
+
+RULES = default_thresholds().recovery
+#: tests/data/hesitations_14s.flac (see make_fixtures.sh): a held "um" at 3.9-4.6 s that tiny.en drops,
+#: a drawn-out "so" at 9.6-10.3 s that it writes as a word, a held "uh" at 11.3-11.8 s that it writes.
+SAMPLE = DATA / "hesitations_14s.flac"
+UM, SO, UH = (3.85, 4.6), (9.55, 10.4), (11.25, 11.9)
+
+
+def _overlaps(item: dict, span: tuple[float, float]) -> bool:
+    return item["start"] < span[1] and span[0] < item["end"]
+
+
+@pytest.fixture(scope="module")
+def hesitations(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hesitations")
+    result = run_cli("analyze", SAMPLE, "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output + result.stderr
+    return out
+
+
+def test_a_filled_pause_whisper_dropped_is_found_in_the_audio(hesitations):
+    analysis = load_json(hesitations / "analysis.json")
+    heard = [w["text"] for w in analysis["words"] if _overlaps(w, UM)]
+    assert not any(w.lower().strip(",.") in ("um", "uh", "umm") for w in heard)  # Whisper really dropped it
+    (um,) = [f for f in analysis["fillers"] if _overlaps(f, UM)]
+    assert (um["text"], um["kind"], um["source"]) == ("um", "filled_pause", "acoustic")
+    assert UM[0] <= um["start"] and um["end"] <= UM[1] and um["end"] - um["start"] > 0.4
+
+
+def test_written_words_and_written_fillers_are_not_counted_again(hesitations):
+    analysis = load_json(hesitations / "analysis.json")
+    acoustic = [f for f in analysis["fillers"] if f["source"] == "acoustic"]
+    assert len(acoustic) == 1  # only the dropped "um"
+    # the drawn-out "so" is a written word, however long it is held
+    assert not [f for f in acoustic if _overlaps(f, SO)]
+    # the held "uh" Whisper wrote is counted once, from the transcript
+    (uh,) = [f for f in analysis["fillers"] if f["kind"] == "filled_pause" and _overlaps(f, UH)]
+    assert uh["source"] == "asr"
+    assert analysis["summary"]["fillers_per_minute"]["acoustic"] > 0
+
+
+def test_recovery_works_from_a_saved_transcript_without_audio(hesitations, tmp_path):
+    saved = load_json(hesitations / "transcript.json")
+    assert saved["voiced_stretches"], "the evidence is stored with the transcript"
+    result = run_cli("analyze", hesitations / "transcript.json", "-o", tmp_path, "--quiet")
+    assert result.exit_code == 0, result.output + result.stderr
+    again = load_json(tmp_path / "analysis.json")["fillers"]
+    assert again == load_json(hesitations / "analysis.json")["fillers"]
+
+
+def test_stretches_measured_from_real_audio():
+    audio = load_audio(SAMPLE)
+    stretches = voiced_stretches(audio, speech_regions(audio))
+    (um,) = [s for s in stretches if _overlaps(s.__dict__, UM) and s.end - s.start > 0.3]
+    (uh,) = [s for s in stretches if _overlaps(s.__dict__, UH) and s.end - s.start > 0.3]
+    assert um.hum >= RULES.min_hum and um.nasal < RULES.hum_only_share  # a vowel closing into a hum
+    assert uh.hum == 0 and uh.nasal == 0  # an open vowel throughout
+    for s in (um, uh):
+        assert s.steady > 0.3 and s.periodicity > 0.8 and s.flux < RULES.max_flux
+        assert s.sound_start <= s.start and s.end <= s.sound_end
+    assert all(s.end - s.start >= 0.1 for s in stretches)
+
+
+# Decision rules, on stretches and words written out by hand.
+
+def _stretch(start, end, **kw) -> VoicedStretch:
+    values = {"steady": 0.8 * (end - start), "nasal": 0.0, "hum": 0.0, "pitch_spread": 0.5, "flux": 3.0,
+              "periodicity": 0.9, "level": -3.0, "sound_start": start, "sound_end": end}
+    return VoicedStretch(start, end, **{**values, **kw})
+
+
+def _decide(stretches, words, written=(), rules=RULES):
+    transcript = Transcript(Source("x.wav", "0" * 64, 30.0), TranscriptionInfo("tiny.en", "en", 1.0),
+                            [Word(t, s, e, 0.9) for t, s, e in words], voiced_stretches=list(stretches))
+    return recovered_filled_pauses(transcript, list(written), rules)
+
+
+WORDS = [("we", 1.0, 1.2), ("tried", 1.2, 1.6), ("boosting,", 1.6, 2.2), ("and", 3.0, 3.2), ("it", 3.2, 3.4)]
+
+
+def test_a_steady_stretch_in_a_gap_is_a_filled_pause_named_by_its_sound():
+    (uh,) = _decide([_stretch(2.4, 2.8)], WORDS)
+    assert (uh.text, uh.kind, uh.source, uh.start, uh.end) == ("uh", "filled_pause", "acoustic", 2.4, 2.8)
+    assert _decide([_stretch(2.4, 2.8, nasal=0.4, hum=0.15)], WORDS)[0].text == "um"
+    assert _decide([_stretch(2.4, 2.8, nasal=1.0, hum=0.32)], WORDS)[0].text == "mm"
+
+
+@pytest.mark.parametrize("stretch,why", [
+    (_stretch(1.25, 1.55), "inside a written word (a held vowel of 'tried')"),
+    (_stretch(2.4, 2.8, sound_end=2.95), "more sound after it that no word explains: a dropped word"),
+    (_stretch(2.75, 2.95, sound_end=3.3), "opens a sound that runs on into the next written word"),
+    (_stretch(2.4, 2.48), "too short"),
+    (_stretch(2.3, 3.0 + 0.0, steady=0.1), "mostly not steady"),
+    (_stretch(2.4, 2.8, flux=9.0), "its spectrum keeps changing"),
+    (_stretch(2.4, 2.8, pitch_spread=5.0), "its pitch moves like intonation"),
+    (_stretch(2.4, 2.8, level=-25.0), "too quiet to be the speaker"),
+])
+def test_what_is_not_a_filled_pause(stretch, why):
+    assert _decide([stretch], WORDS) == [], why
+
+
+def test_filled_pauses_whisper_wrote_are_not_counted_twice():
+    written = [Filler("um", "filled_pause", 2.2, 3.0, "asr")]
+    assert _decide([_stretch(2.4, 2.8)], WORDS + [("um,", 2.9, 3.0)], written) == []
+
+
+def test_one_hesitation_is_one_filler_and_recovery_can_be_switched_off():
+    assert len(_decide([_stretch(2.3, 2.55), _stretch(2.6, 2.9)], WORDS)) == 1
+    assert _decide([_stretch(2.4, 2.8)], WORDS, rules=replace(RULES, enabled=False)) == []
+
+
+def test_transcripts_without_stretches_still_load_and_analyse():
+    saved = Transcript.from_dict(load_json(DATA / "transcript_sample.json"))
+    assert saved.voiced_stretches is None
+    assert recovered_filled_pauses(saved, [], RULES) == []
