@@ -27,10 +27,12 @@ from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 
 def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], hedges: list[Phrase],
-                decisions: list[Phrase], monotone: list[tuple[Interval, float]], t: Thresholds) -> list[Flag]:
-    """All delivery flags in time order, with stable ids ``f-001``, ``f-002``, ..."""
+                decisions: list[Phrase], monotone: list[tuple[Interval, float]], t: Thresholds,
+                extra: list[Flag] | None = None) -> list[Flag]:
+    """All delivery flags, plus ``extra`` ones made elsewhere (rambling, structure), in time order, with
+    stable ids ``f-001``, ``f-002``, ..."""
     found = (long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
-             + hedging_flags(hedges, decisions, t) + monotone_flags(monotone, t))
+             + hedging_flags(hedges, decisions, t) + monotone_flags(monotone, t) + list(extra or []))
     found.sort(key=lambda f: (f.start, f.type))
     return [Flag(f"f-{k:03d}", *_fields(f)[1:]) for k, f in enumerate(found, 1)]
 

@@ -26,6 +26,7 @@ from .sections import balance, segment
 from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.hedges import find_decisions, find_hedges
+from .signals.rambling import detect_rambling, rambling_flags
 from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
@@ -135,12 +136,15 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         fillers = sorted(filled_pauses(transcript.words)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
+    with timer.stage("rambling"):
+        rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
-        flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds)
+        flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds,
+                            extra=rambling_flags(rambling, cues))
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
-                    timings=timer.seconds)
+                    rambling=rambling, timings=timer.seconds)
 
 
 def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:

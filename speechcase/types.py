@@ -250,6 +250,26 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class RamblingScore:
+    """How much a chain of sentences ``[first_sentence, last_sentence)`` sounds like a stream of consciousness.
+
+    ``probability`` is the chain's own score, ``window_probability`` the highest
+    score of a sliding window that contains it; ``features`` are the measured
+    values and ``contributions`` what each added to the log-odds.
+    """
+
+    first_sentence: int
+    last_sentence: int
+    start: float
+    end: float
+    probability: float
+    window_probability: float
+    features: dict[str, float]
+    contributions: dict[str, float]
+    flagged: bool = False
+
+
+@dataclass(frozen=True)
 class SectionSpec:
     """One section of a framework, as declared in its data file."""
 
@@ -280,5 +300,6 @@ class Analysis:
     fillers: list[Filler]
     flags: list[Flag]
     hedges: list[Phrase] = field(default_factory=list)
+    rambling: list[RamblingScore] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False
