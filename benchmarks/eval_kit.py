@@ -22,7 +22,7 @@ from speechcase.document import analysis_document
 from speechcase.pipeline import AnalyzeOptions, analyze
 from speechcase.text import spoken_word_count
 
-COLUMNS = ["filler_f1", "filled_f1", "discourse_f1", "filler_precision", "filler_recall", "wpm_rel_err", "pause_recall", "pause_precision",
+COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "discourse_f1", "filler_precision", "filler_recall", "wpm_rel_err", "pause_recall", "pause_precision",
            "word_ratio", "wer_no_fillers"]
 FILLED = {"um", "uh", "er", "ah", "hmm", "erm", "uhm", "umm", "mm"}
 

@@ -10,13 +10,16 @@ import logging
 import os
 import re
 import sys
+import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from . import __version__
 from .audio import DEFAULT_MAX_DURATION, format_duration
+from .embeddings import EMBEDDING_ENV, SentenceEncoder
 from .errors import EXIT_CODES, EXIT_INTERRUPTED, SpeechcaseError
 from .frameworks import DEFAULT_FRAMEWORK, builtin_names, load_framework
 from .storage import CACHE_ENV, write_json_atomic
@@ -55,6 +58,9 @@ def _run_safely(func):
                 raise
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # the reader went away (``speechcase frameworks | head``): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was left behind.", err=True)
             sys.exit(EXIT_INTERRUPTED)
@@ -145,10 +151,14 @@ def main() -> None:
               help="Output folder [default: speechcase-out/<input name>/].")
 @click.option("--framework", default=DEFAULT_FRAMEWORK, show_default=True, metavar="NAME|FILE",
               help=f"Interview framework: {', '.join(builtin_names())}, or a framework .toml file.")
+@click.option("--embedding-model", type=click.Path(file_okay=False, path_type=Path), envvar=EMBEDDING_ENV,
+              help=f"Sentence-embedding model folder (CTranslate2) for finding sections [env {EMBEDDING_ENV}; "
+                   "default: the bundled all-MiniLM-L6-v2].")
 @click.option("--timings", is_flag=True, help="Print the time each pipeline stage took (stderr).")
 @transcription_options
 @_run_safely
-def analyze(input_path: Path, outdir: Path | None, framework: str, timings: bool, quiet: bool, **opts) -> None:
+def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_model: Path | None, timings: bool,
+            quiet: bool, **opts) -> None:
     """Analyse INPUT (an audio/video file, or a saved transcript.json).
 
     Writes OUTDIR/analysis.json and OUTDIR/transcript.json and prints a summary.
@@ -158,8 +168,9 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, timings: bool
     from .summary import summary_lines
 
     _configure_logging(quiet)
-    options = _options(framework, **opts)
+    options = replace(_options(framework, **opts), embedding_model=embedding_model)
     load_framework(framework)  # fail fast, before any audio work
+    SentenceEncoder(embedding_model)  # a missing embedding model too
     outdir = outdir or Path("speechcase-out") / input_path.stem
     progress = _Progress(quiet)
     began = time.perf_counter()
@@ -216,10 +227,16 @@ def frameworks(name: str | None) -> None:
             click.echo(f"{fid:<12} {fw.title}: {' -> '.join(s.id for s in fw.sections)}")
         return
     fw = load_framework(name)
-    click.echo(f"{fw.id}: {fw.title}")
+    click.echo(f"{fw.id}: {fw.title} (sections in their expected order)")
     for s in fw.sections:
         low, high = s.target_share
-        click.echo(f"  {s.id:<12} {low:>4.0%}-{high:<4.0%} {s.title}: {s.purpose}")
+        click.echo(f"\n  {s.id} - {s.title}, target {low:.0%}-{high:.0%} of the talk")
+        click.echo(textwrap.fill(s.purpose, 100, initial_indent="    ", subsequent_indent="    "))
+        if s.cues:
+            click.echo(textwrap.fill("cues: " + ", ".join(s.cues), 100, initial_indent="    ",
+                                     subsequent_indent="          "))
+        for example in s.examples:
+            click.echo(textwrap.fill(f'"{example}"', 100, initial_indent="    e.g. ", subsequent_indent="         "))
 
 
 if __name__ == "__main__":  # pragma: no cover

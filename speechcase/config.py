@@ -8,6 +8,29 @@ from importlib import resources
 
 
 @dataclass(frozen=True)
+class SectionSettings:
+    """Segmentation weights and balance-flag rules (``[sections]`` in thresholds.toml)."""
+
+    semantic_temperature: float
+    keyword_weight: float
+    evidence_seconds: float
+    position_weight: float
+    position_spread: float
+    skip_penalty: float
+    back_penalty: float
+    late_start_penalty: float
+    min_share: float
+    min_seconds: float
+    max_seconds: float
+    over_high_factor: float
+    over_high_margin: float
+
+    def min_section(self, talk_seconds: float) -> float:
+        """Shortest allowed section for a talk of this length."""
+        return min(max(self.min_share * talk_seconds, self.min_seconds), self.max_seconds)
+
+
+@dataclass(frozen=True)
 class Thresholds:
     min_pause: float
     long_mid_sentence: float
@@ -25,6 +48,7 @@ class Thresholds:
     vocal_min_voiced: float
     monotone_sd: float
     monotone_min_span: float
+    sections: SectionSettings
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,4 +63,5 @@ def default_thresholds() -> Thresholds:
                       decision_lookahead=float(h["decision_lookahead"]),
                       vocal_window=float(v["window"]), vocal_step=float(v["step"]),
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
-                      monotone_min_span=float(v["min_span"]))
+                      monotone_min_span=float(v["min_span"]),
+                      sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}))

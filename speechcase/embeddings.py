@@ -14,6 +14,8 @@ import numpy as np
 
 from .errors import ModelUnavailable
 
+#: Environment variable naming another embedding model folder (``analyze --embedding-model``).
+EMBEDDING_ENV = "SPEECHCASE_EMBEDDING_MODEL"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "all-MiniLM-L6-v2-ct2"
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
 #: sentence-transformers' ``max_seq_length`` for all-MiniLM-L6-v2; a folder's own

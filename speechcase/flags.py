@@ -28,11 +28,14 @@ from .types import Filler, Flag, Interval, Pause, Phrase, Word
 
 def build_flags(words: list[Word], pauses: list[Pause], fillers: list[Filler], hedges: list[Phrase],
                 decisions: list[Phrase], monotone: list[tuple[Interval, float]], t: Thresholds,
-                extra: list[Flag] | None = None) -> list[Flag]:
-    """All delivery flags, plus ``extra`` ones made elsewhere (rambling, structure), in time order, with
-    stable ids ``f-001``, ``f-002``, ..."""
+                extra: list[Flag] = ()) -> list[Flag]:
+    """All flags in time order, with stable ids ``f-001``, ``f-002``, ...
+
+    ``extra`` takes flags built by other stages (the section balance) so that
+    every flag of a run is numbered in one sequence.
+    """
     found = (long_pause_flags(words, pauses, t) + pace_flags(words, t) + filler_cluster_flags(fillers, t)
-             + hedging_flags(hedges, decisions, t) + monotone_flags(monotone, t) + list(extra or []))
+             + hedging_flags(hedges, decisions, t) + monotone_flags(monotone, t) + list(extra))
     found.sort(key=lambda f: (f.start, f.type))
     return [Flag(f"f-{k:03d}", *_fields(f)[1:]) for k, f in enumerate(found, 1)]
 

@@ -1,8 +1,9 @@
 """The analysis pipeline: small stages, each timed, exchanging typed data.
 
 audio -> (cache | VAD, pitch track, Whisper) -> transcript -> parse (sentences,
-tokens) -> sections -> signals (pacing, pauses, fillers, hedges, vocal variety)
--> flags -> :class:`~speechcase.types.Analysis`.
+tokens) -> sections (cue words + sentence embeddings, decoded in order) ->
+signals (pacing, pauses, fillers, hedges, vocal variety, time balance) -> flags
+-> :class:`~speechcase.types.Analysis`.
 
 Analysis from a saved transcript skips everything before "transcript", so a
 coach can re-run it with another framework in well under a second.
@@ -22,7 +23,8 @@ from .errors import NoSpeech
 from .flags import build_flags
 from .frameworks import DEFAULT_FRAMEWORK, load_framework
 from .prosody import pitch_track
-from .sections import balance, segment
+from .embeddings import SentenceEncoder
+from .sections import balance, section_flags, segment
 from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.hedges import find_decisions, find_hedges
@@ -55,6 +57,8 @@ class AnalyzeOptions:
     max_duration: float = DEFAULT_MAX_DURATION
     min_speech: float = MIN_SPEECH_SECONDS
     thresholds: Thresholds = field(default_factory=default_thresholds)
+    #: Sentence-embedding model folder for section cues; None = the committed all-MiniLM-L6-v2.
+    embedding_model: Path | None = None
 
 
 class StageTimer:
@@ -128,20 +132,23 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         parsed = _parse(transcript, options)
         sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
-        sentences, spans = segment(sentences, framework)
-        rows = balance(spans, framework)
+        cache = JsonCache(options.cache_dir, "sections") if options.use_cache else None
+        encoder = SentenceEncoder(options.embedding_model)
+        sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections, encoder, cache)
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
         fillers = sorted(filled_pauses(transcript.words)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
+        rows = balance(spans, framework, pacing, fillers)
     with timer.stage("rambling"):
-        rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers)
+        rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers, encoder, cache)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
         flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds,
-                            extra=rambling_flags(rambling, cues))
+                            extra=section_flags(spans, rows, framework, options.thresholds.sections)
+                            + rambling_flags(rambling, cues))
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
                     rambling=rambling, timings=timer.seconds)

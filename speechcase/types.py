@@ -235,6 +235,8 @@ class BalanceRow:
     share: float
     target_share: tuple[float, float]
     status: str  # "missing" | "under" | "ok" | "over"
+    wpm: float = 0.0
+    fillers_per_minute: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,10 @@ class SectionSpec:
     title: str
     purpose: str
     target_share: tuple[float, float]
+    #: Words and phrases typical of the section, matched on lemmas.
+    cues: tuple[str, ...] = ()
+    #: Sentences a speaker might say in the section: semantic prototypes, with the purpose.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,11 @@ def test_reanalysis_from_transcript_needs_no_audio(analysed, tmp_path):
     before, after = load_json(first / "analysis.json"), load_json(tmp_path / "again" / "analysis.json")
     assert after["framework"]["id"] == "deep-dive"
     assert [r["section"] for r in after["balance"]][0] == "hook"
-    for key in ("pauses", "pacing", "words", "fillers"):
+    for key in ("pauses", "words", "fillers"):
         assert after[key] == before[key]
+    for key in ("wpm", "articulation_wpm", "timeline", "rolling"):
+        assert after["pacing"][key] == before["pacing"][key]
+    assert set(after["pacing"]["by_section"]) <= {"hook", "problem", "data", "modeling", "evaluation", "reflection"}
 
 
 def test_summary_is_printed(analysed, tmp_path):

@@ -9,7 +9,7 @@ from speechcase.sections import balance
 from speechcase.signals.pacing import measure_pacing
 from speechcase.signals.pauses import detect_pauses
 from speechcase.text import build_sentences, spoken_length
-from speechcase.types import Interval, SectionSpan, Source, Transcript, TranscriptionInfo, Word
+from speechcase.types import Filler, Interval, Pacing, SectionSpan, Source, Transcript, TranscriptionInfo, Word
 
 
 @pytest.mark.parametrize("token,count", [
@@ -79,14 +79,18 @@ def test_builtin_frameworks_load():
 
 def test_balance_status():
     fw = load_framework("case-study")
-    rows = balance([SectionSpan("framing", 0, 10, 1), SectionSpan("data", 10, 100, 1)], fw)
+    pacing = Pacing(150.0, 160.0, [], {"framing": 140.0, "data": 155.0}, [])
+    fillers = [Filler("um", "filled_pause", 12.0, 12.4), Filler("uh", "filled_pause", 40.0, 40.3)]
+    rows = balance([SectionSpan("framing", 0, 10, 1), SectionSpan("data", 10, 100, 1)], fw, pacing, fillers)
     assert [(r.section, r.status) for r in rows][:3] == [("framing", "ok"), ("data", "over"), ("modeling", "missing")]
+    assert (rows[1].seconds, rows[1].share, rows[1].wpm, rows[1].fillers_per_minute) == (90.0, 0.9, 155.0, 1.33)
+    assert rows[0].fillers_per_minute == 0.0
 
 
 @pytest.mark.parametrize("text,words", [
     ("id = ", "not valid TOML"),
     ('title = "x"', "missing a text 'id'"),
-    ('id = "x"\n[[sections]]\nid="a"\ntarget_share=[0.1,0.2]\n[[sections]]\nid="a"\ntarget_share=[0.1,0.2]',
+    ('id = "x"\n[[sections]]\nid="a"\npurpose="p"\ntarget_share=[0.1,0.2]\n[[sections]]\nid="a"\ntarget_share=[0.1,0.2]',
      "appears twice"),
 ])
 def test_framework_validation(tmp_path, text, words):

@@ -1,7 +1,9 @@
-"""Interview frameworks: ordered sections with purposes and target time shares.
+"""Interview frameworks: ordered sections with purposes, cues, examples and target time shares.
 
-Frameworks are TOML data files. The built-ins live beside this module; users
-pass their own file with ``--framework path.toml``.
+Frameworks are TOML data files (the format is documented at the top of
+``case-study.toml``). The built-ins live beside this module; users pass their
+own file with ``--framework path.toml``. Sections are listed in their expected
+order.
 """
 from __future__ import annotations
 
@@ -59,6 +61,18 @@ def parse_framework(text: str, origin: str) -> Framework:
         need(isinstance(share, list) and len(share) == 2 and all(isinstance(x, (int, float)) for x in share)
              and 0 <= share[0] <= share[1] <= 1,
              f"section '{s['id']}' needs target_share = [low, high] with 0 <= low <= high <= 1")
-        specs.append(SectionSpec(s["id"], str(s.get("title", s["id"])), str(s.get("purpose", "")),
-                                 (float(share[0]), float(share[1]))))
+        texts = {}
+        for key in ("cues", "examples"):
+            value = s.get(key, [])
+            need(isinstance(value, list) and all(isinstance(x, str) and x.strip() for x in value),
+                 f"section '{s['id']}': '{key}' must be a list of non-empty strings")
+            texts[key] = tuple(x.strip() for x in value)
+        purpose = s.get("purpose", "")
+        need(isinstance(purpose, str), f"section '{s['id']}': 'purpose' must be text")
+        need(bool(purpose.strip() or texts["cues"] or texts["examples"]),
+             f"section '{s['id']}' needs a purpose, cues or examples, or it can never be recognised")
+        specs.append(SectionSpec(s["id"], str(s.get("title", s["id"])), purpose.strip(),
+                                 (float(share[0]), float(share[1])), texts["cues"], texts["examples"]))
+    need(sum(spec.target_share[0] for spec in specs) <= 1.0,
+         "the sections' lowest target shares add up to more than the whole talk")
     return Framework(data["id"], str(data.get("title", data["id"])), specs)

@@ -40,6 +40,7 @@ from importlib import resources
 
 import numpy as np
 
+from ..storage import JsonCache
 from ..text import match_phrases
 from ..types import Filler, Flag, Parse, RamblingScore, Sentence, Word
 from .fillers import cue_lists
@@ -197,12 +198,17 @@ def default_encoder():
         return None
 
 
-def sentence_drifts(sentences: list[Sentence], encoder) -> list[float | None]:
-    """``1 - cosine`` between each sentence and the one before it (``None`` for the first, or without a model)."""
+def sentence_drifts(sentences: list[Sentence], encoder, cache: JsonCache | None = None) -> list[float | None]:
+    """``1 - cosine`` between each sentence and the one before it (``None`` for the first, or without a model).
+
+    The vectors are the section stage's (same encoder, same cache), so nothing is embedded twice.
+    """
     if not sentences or encoder is None:
         return [None] * len(sentences)
+    from ..sections.cues import sentence_vectors
+
     try:
-        vectors = encoder.encode([s.text for s in sentences])
+        vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
     except Exception as exc:  # a missing or broken model must not stop the analysis
         log.warning("Semantic drift not measured (%s); the rambling score uses the other cues.", exc)
         return [None] * len(sentences)
@@ -254,13 +260,13 @@ def score(features: dict[str, float], model: dict | None = None) -> tuple[float,
 
 
 def detect_rambling(words: list[Word], parse: Parse, sentences: list[Sentence], fillers: list[Filler],
-                    encoder=None) -> tuple[list[RamblingScore], list[SentenceCues]]:
+                    encoder=None, cache: JsonCache | None = None) -> tuple[list[RamblingScore], list[SentenceCues]]:
     """Score every chain of sentences, and mark the chains that make up a stream of consciousness."""
     if not sentences:
         return [], []
     cues = sentence_cues(words, parse, sentences, fillers)
     chains = chain_spans(cues, sentences)
-    drifts = sentence_drifts(sentences, encoder or default_encoder())
+    drifts = sentence_drifts(sentences, encoder or default_encoder(), cache)
 
     def features(c0: int, c1: int) -> dict[str, float]:
         a, b = chains[c0][0], chains[c1 - 1][1]

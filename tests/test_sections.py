@@ -1,0 +1,215 @@
+"""Section segmentation: frameworks as data, cue evidence, order-aware decoding, balance flags."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import SAMPLES, load_json, run_cli, truth
+from speechcase.config import default_thresholds
+from speechcase.errors import BadFramework
+from speechcase.frameworks import load_framework
+from speechcase.sections import balance, section_flags
+from speechcase.sections.cues import keyword_scores
+from speechcase.sections.decode import OrderPrior, decode, runs
+from speechcase.text import build_sentences, parse
+from speechcase.types import Pacing, SectionSpan, Word
+
+PRIOR = OrderPrior(skip=1.0, back=3.0, late_start=1.0)
+
+
+def _evidence(labels: list[int], k: int = 4, strength: float = 0.9) -> np.ndarray:
+    """Log-evidence for sentences that each clearly belong to ``labels[i]``."""
+    p = np.full((len(labels), k), (1 - strength) / (k - 1))
+    p[np.arange(len(labels)), labels] = strength
+    return np.log(p)
+
+
+def _decode(evidence: np.ndarray, seconds: float = 5.0, min_seconds: float = 12.0) -> list[int]:
+    starts = np.arange(len(evidence)) * seconds
+    return decode(evidence, starts, len(evidence) * seconds, min_seconds, PRIOR).tolist()
+
+
+# --- decoding on hand-built evidence ---------------------------------------------------------------
+
+def test_clear_evidence_in_order_is_followed():
+    labels = [0] * 4 + [1] * 4 + [2] * 4 + [3] * 4
+    assert _decode(_evidence(labels)) == labels
+
+
+def test_a_short_aside_does_not_become_a_section():
+    labels = [0] * 4 + [1] * 6 + [0] + [1] * 5  # one 5 s sentence that sounds like section 0 inside section 1
+    assert _decode(_evidence(labels)) == [0] * 4 + [1] * 12
+
+
+def test_strong_sustained_evidence_can_go_back():
+    labels = [0] * 4 + [2] * 5 + [1] * 5 + [3] * 4  # modeling before data, for 25 s each
+    assert _decode(_evidence(labels)) == labels
+
+
+def test_ambiguous_evidence_prefers_the_framework_order():
+    evidence = _evidence([0] * 4 + [1] * 4)
+    evidence = np.vstack([evidence, np.log(np.full((4, 4), 0.25))])  # four sentences with no evidence at all
+    decoded = _decode(evidence)
+    assert decoded[:8] == [0] * 4 + [1] * 4
+    assert set(decoded[8:]) <= {1, 2}  # stays in data or moves on to the next section, never backwards
+
+
+def test_sections_can_be_skipped():
+    labels = [0] * 4 + [1] * 4 + [3] * 4  # no section 2
+    assert _decode(_evidence(labels)) == labels
+
+
+def test_a_talk_shorter_than_a_section_is_one_segment():
+    decoded = _decode(_evidence([0, 1, 2]), seconds=2.0, min_seconds=12.0)
+    assert len(set(decoded)) == 1
+
+
+def test_every_segment_lasts_the_minimum():
+    rng = np.random.default_rng(7)
+    evidence = np.log(rng.dirichlet(np.ones(5), size=60))  # noise: the decoder must still keep segments long
+    starts = np.cumsum(rng.uniform(2, 9, size=60)) - 2
+    decoded = decode(evidence, starts, starts[-1] + 4, 20.0, PRIOR)
+    bounds = np.append(starts, starts[-1] + 4)
+    assert all(bounds[stop] - bounds[first] >= 20.0 for first, stop, _ in runs(decoded))
+
+
+# --- cues --------------------------------------------------------------------------------------------
+
+def _words(text: str) -> list[Word]:
+    return [Word(w, i * 0.4, i * 0.4 + 0.3, 0.9) for i, w in enumerate(text.split())]
+
+
+def test_cues_match_on_lemmas():
+    words = _words("We deployed the models behind an API. The labels were noisy and duplicated.")
+    parsed = parse(words)
+    sentences = build_sentences(words, parsed.sentence_starts)
+    fw = load_framework("case-study")
+    scores = keyword_scores(sentences, parsed, fw, None)
+    ids = [s.id for s in fw.sections]
+    assert scores[0, ids.index("deployment")] >= 2  # "deployed" ~ deploy, "API"
+    assert scores[1, ids.index("data")] >= 2        # "labels" ~ label, "noisy"
+    assert scores[1, ids.index("deployment")] == 0
+
+
+# --- frameworks as data --------------------------------------------------------------------------------
+
+def test_builtin_frameworks_have_cues_and_examples():
+    for name in ("case-study", "deep-dive", "live-case"):
+        for spec in load_framework(name).sections:
+            assert spec.purpose and len(spec.cues) >= 10 and 3 <= len(spec.examples) <= 6, (name, spec.id)
+
+
+@pytest.mark.parametrize("section,words", [
+    ('cues = "model"', "'cues' must be a list of non-empty strings"),
+    ('examples = ["fine", 3]', "'examples' must be a list of non-empty strings"),
+    ('purpose = ""', "needs a purpose, cues or examples"),
+])
+def test_broken_section_fields_are_named(tmp_path, section, words):
+    path = tmp_path / "mine.toml"
+    path.write_text(f'id = "mine"\n[[sections]]\nid = "a"\ntarget_share = [0.1, 0.5]\n{section}\n'
+                    '[[sections]]\nid = "b"\ntarget_share = [0.1, 0.5]\npurpose = "b things"\n')
+    with pytest.raises(BadFramework, match=words):
+        load_framework(path)
+
+
+def test_a_user_framework_file_drives_the_analysis(analysed, tmp_path):
+    mine = tmp_path / "two-part.toml"
+    mine.write_text('id = "two-part"\ntitle = "Build and ship"\n'
+                    '[[sections]]\nid = "build"\ntitle = "Building it"\ntarget_share = [0.4, 0.8]\n'
+                    'purpose = "The problem, the data and the model."\ncues = ["data", "model", "label", "problem"]\n'
+                    '[[sections]]\nid = "ship"\ntitle = "Shipping it"\ntarget_share = [0.2, 0.6]\n'
+                    'purpose = "Results, rollout and lessons."\ncues = ["deploy", "monitor", "lesson", "result"]\n')
+    result = run_cli("analyze", analysed("structured_churn") / "transcript.json", "--framework", mine,
+                     "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    doc = load_json(tmp_path / "out" / "analysis.json")
+    assert [s["id"] for s in doc["sections"]] == ["build", "ship"]
+    assert [r["section"] for r in doc["balance"]] == ["build", "ship"]
+
+
+# --- balance flags -------------------------------------------------------------------------------------
+
+def _flags(spans: list[tuple[str, float, float]]):
+    fw = load_framework("case-study")
+    spans = [SectionSpan(i, a, b, 0.9) for i, a, b in spans]
+    rows = balance(spans, fw, Pacing(150, 160, [], {}, []), [])
+    return section_flags(spans, rows, fw, default_thresholds().sections)
+
+
+def test_balanced_talk_gets_no_balance_flags():
+    flags = _flags([("framing", 0, 72), ("data", 72, 192), ("modeling", 192, 312), ("evaluation", 312, 408),
+                    ("deployment", 408, 468), ("reflection", 468, 510)])
+    assert flags == []
+
+
+def test_model_heavy_talk_flags_over_and_missing():
+    flags = _flags([("framing", 0, 10), ("data", 10, 20), ("modeling", 20, 110), ("evaluation", 110, 125),
+                    ("reflection", 125, 132)])
+    by_type = {(f.type, f.evidence.split(":")[0]): f for f in flags}
+    over = by_type[("section_over", "modeling")]
+    assert over.severity == "high" and (over.start, over.end) == (20, 110) and "68%" in over.message
+    missing = by_type[("section_missing", "deployment")]
+    assert missing.severity == "high" and missing.start == 125  # where deployment was expected
+    assert "served" in missing.suggestion  # the section's purpose tells what to add
+
+
+def test_out_of_order_talk_flags_order():
+    flags = _flags([("framing", 0, 20), ("modeling", 20, 50), ("data", 50, 80), ("evaluation", 80, 110),
+                    ("deployment", 110, 130), ("reflection", 130, 145)])
+    order = [f for f in flags if f.type == "section_order"]
+    assert len(order) == 1 and order[0].message == "Modeling came before data."
+    assert (order[0].start, order[0].end) == (20, 50)
+
+
+def test_returning_to_a_section_is_flagged():
+    flags = _flags([("framing", 0, 20), ("data", 20, 50), ("modeling", 50, 80), ("evaluation", 80, 100),
+                    ("data", 100, 125), ("evaluation", 125, 140), ("deployment", 140, 160), ("reflection", 160, 175)])
+    order = [f for f in flags if f.type == "section_order"]
+    assert [(f.start, f.severity) for f in order] == [(100, "medium")]
+    assert "after evaluation had started" in order[0].message
+
+
+# --- a real talk -----------------------------------------------------------------------------------------
+
+def _accuracy(doc: dict, sentences: list[dict]) -> float:
+    good = total = 0
+    for s in sentences:
+        t = s["start"]
+        while t < s["end"]:
+            label = next((span["id"] for span in doc["sections"] if span["start"] <= t < span["end"]), None)
+            good, total, t = good + (label == s["section"]), total + 1, t + 0.25
+    return good / total
+
+
+def test_structured_talk_is_segmented_in_order(analysed):
+    doc = load_json(analysed("structured_churn") / "analysis.json")
+    assert [s["id"] for s in doc["sections"]] == ["framing", "data", "modeling", "evaluation", "deployment",
+                                                  "reflection"]
+    assert _accuracy(doc, truth("structured_churn")["sentences"]) >= 0.85
+    assert all(s["section"] in {"framing", "data", "modeling", "evaluation", "deployment", "reflection"}
+               for s in doc["sentences"])
+    assert not [f for f in doc["flags"] if f["type"].startswith("section_") and f["severity"] == "high"]
+    rows = {r["section"]: r for r in doc["balance"]}
+    assert sum(r["share"] for r in rows.values()) == pytest.approx(1.0, abs=0.01)
+    assert all(120 < r["wpm"] < 220 for r in rows.values())
+
+
+def test_deep_dive_audio_with_its_framework(tmp_path):
+    result = run_cli("analyze", SAMPLES / "short_deep_dive.flac", "--framework", "deep-dive", "-o", tmp_path, "-q")
+    assert result.exit_code == 0, result.stderr
+    doc = load_json(tmp_path / "analysis.json")
+    assert doc["sections"][0]["id"] == "hook" and doc["sections"][-1]["id"] == "reflection"
+    assert _accuracy(doc, truth("short_deep_dive")["sentences"]) >= 0.85
+
+
+def test_shipped_cue_lemmas_match_the_builtin_frameworks():
+    """Re-analysis reads built-in cue lemmas from a shipped table; it must match what spaCy says."""
+    import json
+
+    from speechcase.sections.cues import BUILTIN_LEMMAS, lemmatise
+
+    shipped = json.loads(BUILTIN_LEMMAS.read_text())
+    texts = sorted({c for name in ("case-study", "deep-dive", "live-case")
+                    for spec in load_framework(name).sections for c in spec.cues})
+    assert shipped == lemmatise(texts), ("a built-in framework's cues changed: run python -c 'from "
+                                         "speechcase.sections.cues import write_builtin_lemmas; write_builtin_lemmas()'")
