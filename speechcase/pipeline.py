@@ -29,6 +29,7 @@ from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.hedges import find_decisions, find_hedges
 from .signals.rambling import detect_rambling, rambling_flags
+from .signals.structure import measure_structure, structure_flags
 from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
@@ -144,14 +145,16 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         rows = balance(spans, framework, pacing, fillers)
     with timer.stage("rambling"):
         rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers, encoder, cache)
+        structure = measure_structure(transcript.words, parsed, sentences, cues)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
+        soc = rambling_flags(rambling, cues)
         flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds,
                             extra=section_flags(spans, rows, framework, options.thresholds.sections)
-                            + rambling_flags(rambling, cues))
+                            + soc + structure_flags(structure, sentences, soc))
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
-                    rambling=rambling, timings=timer.seconds)
+                    rambling=rambling, structure=structure, timings=timer.seconds)
 
 
 def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:

@@ -76,6 +76,7 @@ class SentenceCues:
     corrections: tuple[str, ...]
     asides: tuple[str, ...]
     signposts: tuple[str, ...]
+    synthesis: tuple[str, ...]
     decisions: tuple[str, ...]
     links: int
     continues: bool
@@ -88,7 +89,7 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     """The cues of every sentence, in order."""
     cues = rambling_cues()
     filled = set(cue_lists()["filled_pause"]["words"])
-    norm = [_norm(w.text) for w in words]
+    norm = [norm_word(w.text) for w in words]
     has_verb = [False] * len(words)
     for token in parse.tokens:
         if 0 <= token.word < len(words) and token.pos in ("VERB", "AUX"):
@@ -116,7 +117,8 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
             options=_options(lower, cues["options"]),
             asides=_phrases(lower, cues["asides"]["phrases"]),
             corrections=_phrases(lower, cues["corrections"]["phrases"]) + _restarts(lower, filled),
-            signposts=signposts + synthesis,
+            signposts=signposts,
+            synthesis=synthesis,
             decisions=_phrases(lower, hedge_lists()["decisions"]["phrases"]),
             links=_links(words, norm, s, filled),
             continues=continues,
@@ -125,7 +127,7 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     return out
 
 
-def _norm(text: str) -> str:
+def norm_word(text: str) -> str:
     """Lower-case word without punctuation, keeping digits ("500," -> "500"), unlike ``text.normalise``."""
     return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
 
@@ -223,8 +225,8 @@ def unit_features(cues: list[SentenceCues], chains: list[tuple[int, int]],
     words = sum(c.words for c in cues)
     base = max(words, floor)
 
-    def rate(name: str) -> float:
-        return round(100 * sum(len(getattr(c, name)) for c in cues) / base, 3)
+    def rate(*names: str) -> float:
+        return round(100 * sum(len(getattr(c, name)) for c in cues for name in names) / base, 3)
 
     chain_words, chain_links = [], []
     offset = chains[0][0]
@@ -237,7 +239,7 @@ def unit_features(cues: list[SentenceCues], chains: list[tuple[int, int]],
             "corrections": rate("corrections"), "asides": rate("asides"), "chain_words": float(np.mean(chain_words)),
             "chain_links": float(np.mean(chain_links)),
             "drift": round(float(np.mean(measured)), 4) if measured else math.nan,
-            "signposts": rate("signposts"), "decisions": rate("decisions")}
+            "signposts": rate("signposts", "synthesis"), "decisions": rate("decisions")}
 
 
 def score(features: dict[str, float], model: dict | None = None) -> tuple[float, dict[str, float]]:
@@ -417,3 +419,20 @@ def _evidence(feature: str, span: list[SentenceCues], run: list[RamblingScore]) 
     if feature == "signposts":
         return "no signpost or summary (\"first\", \"next\", \"to sum up\")"
     return "no decision stated (\"I chose\", \"we went with\")"
+
+
+def rambling_summary(scores: list[RamblingScore], flags: list[Flag], minutes: float) -> dict:
+    """The ``summary.stream_of_consciousness`` field of analysis.json."""
+    soc = [f for f in flags if f.type == "stream_of_consciousness"]
+    seconds = sum(f.end - f.start for f in soc)
+    return {"flags": len(soc), "seconds": round(float(seconds), 2),
+            "share": round(min(float(seconds) / (60 * minutes), 1.0), 4),
+            "max_score": round(max((s.probability for s in scores), default=0.0), 4)}
+
+
+def rambling_document(scores: list[RamblingScore]) -> list[dict]:
+    """The ``rambling`` array of analysis.json: every chain's scores, for a timeline of the talk."""
+    return [{"start": s.start, "end": s.end, "sentences": [s.first_sentence, s.last_sentence],
+             "score": s.probability, "window_score": s.window_probability, "flagged": s.flagged,
+             "features": {k: (None if math.isnan(v) else v) for k, v in s.features.items()}}
+            for s in scores]
