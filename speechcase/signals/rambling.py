@@ -164,16 +164,22 @@ def _restarts(lower: list[str], filled: set[str]) -> tuple[str, ...]:
     return tuple(f"{a}, {b}" for a, b in zip(lower, lower[1:]) if a == b and a not in ok and not a.isdigit())
 
 
-def _is_break(words: list[Word], norm: list[str], i: int, conjunctions: set[str], filled: set[str]) -> bool:
-    """Whether a clause ends after word ``i``: a comma, semicolon or dash, or a linking conjunction next."""
-    if norm[i] in filled or (i + 1 < len(norm) and norm[i + 1] in filled):
-        return False  # "impressions, um, because": the break is counted at "impressions,"
-    return words[i].text.endswith((",", ";", ":", "-")) or (i + 1 < len(norm) and norm[i + 1] in conjunctions)
+def _is_break(words: list[Word], norm: list[str], i: int, end: int, conjunctions: set[str], filled: set[str]) -> bool:
+    """Whether a clause ends after word ``i`` (before ``end``): a comma, semicolon or dash, or a linking
+    conjunction next, past any filled pause ("slow, um, because" is one break, counted at "slow,")."""
+    if norm[i] in filled:
+        return False
+    if words[i].text.endswith((",", ";", ":", "-")):
+        return True
+    j = i + 1
+    while j < end and norm[j] in filled:
+        j += 1
+    return j < end and norm[j] in conjunctions
 
 
 def _links(words: list[Word], norm: list[str], s: Sentence, filled: set[str]) -> int:
     conjunctions = set(rambling_cues()["chains"]["conjunctions"])
-    return sum(_is_break(words, norm, i, conjunctions, filled) for i in range(s.first_word, s.last_word - 1))
+    return sum(_is_break(words, norm, i, s.last_word, conjunctions, filled) for i in range(s.first_word, s.last_word - 1))
 
 
 def chain_spans(cues: list[SentenceCues], sentences: list[Sentence]) -> list[tuple[int, int]]:

@@ -15,7 +15,8 @@ with every other flag) and their rules:
 
 - ``no_framing_opener``: no framing sentence starts in the first
   ``opening_seconds``; high when a stream-of-consciousness flag overlaps the
-  opening, else medium.
+  opening, else medium. Talks shorter than ``opening_seconds`` have no
+  opening to judge and get neither this flag nor the opening's number flag.
 - ``no_quantified_impact``: no number in the opening (medium) or in an
   evaluation section (high).
 - ``no_signposting``: a talk of ``min_talk_seconds`` or more with no signpost
@@ -23,9 +24,9 @@ with every other flag) and their rules:
   ``max_gap_seconds`` without one (low).
 - ``ownership_unclear``: at least ``min_pronouns`` of "I"/"we" with under
   ``min_i_share`` of them "I": medium for the whole talk, low for one section.
-- ``no_reasoning``: a section (or an unsegmented talk) lasting
-  ``min_section_seconds`` or more with no reasoning marker; medium in the
-  sections where choices are made, low elsewhere.
+- ``no_reasoning``: a section where choices are made (``choice_sections``:
+  data, modeling, ...) or an unsegmented talk, lasting ``min_section_seconds``
+  or more with no reasoning marker (medium).
 """
 from __future__ import annotations
 
@@ -136,9 +137,10 @@ def structure_flags(structure: Structure, sentences: list[Sentence], soc_flags: 
     """Flags for the structure habits a talk lacks (see the module docstring for the rules)."""
     if not sentences:
         return []
-    return (_opener_flags(structure, sentences, soc_flags) + _number_flags(structure)
-            + _signpost_flags(structure, sentences) + _ownership_flags(structure, sentences)
-            + _reasoning_flags(structure, sentences))
+    whole = sentences[-1].end - sentences[0].start >= structure_cues()["framing"]["opening_seconds"]
+    return ((_opener_flags(structure, sentences, soc_flags) if whole else [])
+            + _number_flags(structure, whole) + _signpost_flags(structure, sentences)
+            + _ownership_flags(structure, sentences) + _reasoning_flags(structure, sentences))
 
 
 def _opener_flags(structure: Structure, sentences: list[Sentence], soc_flags: list[Flag]) -> list[Flag]:
@@ -158,18 +160,20 @@ def _opener_flags(structure: Structure, sentences: list[Sentence], soc_flags: li
                  "the rollout.\"")]
 
 
-def _number_flags(structure: Structure) -> list[Flag]:
+def _number_flags(structure: Structure, whole: bool) -> list[Flag]:
     flags = []
     for part in structure.numbers:
-        if part.numbers:
+        if part.numbers or (part.part == "opening" and not whole):
             continue
-        where = ("the opening" if part.part == "opening"
-                 else f"the {part.part} part ({format_duration(part.start)}-{format_duration(part.end)})")
         said = f"vague claims instead: {', '.join(repr(v) for v in part.vague)}" if part.vague else \
             "no percent, money or count"
+        if part.part == "opening":
+            message = "No number in the opening: the listener does not hear how much the project mattered."
+        else:
+            message = (f"No number in the {part.part} part ({format_duration(part.start)}-"
+                       f"{format_duration(part.end)}): results are described, not measured.")
         flags.append(Flag("", "no_quantified_impact", part.start, part.end,
-                          "medium" if part.part == "opening" else "high",
-                          f"No number in {where}: the result is described, not measured.", said,
+                          "medium" if part.part == "opening" else "high", message, said,
                           "Put a number on it: the metric against the baseline and what it was worth, e.g. "
                           "\"recall went from 61% to 78%, about $2 million a year in avoided losses\"."))
     return flags
@@ -228,9 +232,10 @@ def _reasoning_flags(structure: Structure, sentences: list[Sentence]) -> list[Fl
         start, end = run[0].start, run[-1].end
         if end - start < spec["min_section_seconds"] or any(start <= m.start <= end for m in structure.reasoning):
             continue
-        choices = section in spec["choice_sections"] or section == "unsegmented"
+        if section not in spec["choice_sections"] and section != "unsegmented":
+            continue
         name = "the talk" if section == "unsegmented" else f"the {section} part"
-        flags.append(Flag("", "no_reasoning", start, end, "medium" if choices else "low",
+        flags.append(Flag("", "no_reasoning", start, end, "medium",
                           f"{end - start:.0f} s of {name} with no reason given for any choice.",
                           "no \"because\", \"instead of\", \"we rejected\" or \"at the cost of\"",
                           "Give the reason with each choice, and what it cost: \"I chose X because Y; I rejected Z "
