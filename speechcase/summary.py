@@ -45,6 +45,7 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         f"  Hedges      {len(analysis.hedges)}"
         + (f" ({', '.join(sorted({h.text for h in analysis.hedges}))})" if analysis.hedges else ""),
         f"  Pitch       {_pitch_text(numbers['pitch'])}",
+        f"  Sections    {_balance_text(analysis)}",
         f"  Rambling    {_rambling_text(numbers['stream_of_consciousness'])}",
         f"  Structure   {_structure_text(numbers)}",
         f"  Flags       {flag_text}",
@@ -57,6 +58,13 @@ def _pitch_text(pitch: dict) -> str:
         return f"not measured ({pitch['reason']})"
     return (f"median {pitch['median_hz']:.0f} Hz, varies {pitch['sd_semitones']:.1f} semitones "
             f"(range {pitch['range_semitones']:.1f})")
+
+
+def _balance_text(analysis: Analysis) -> str:
+    """``framing 12% ok, data 31% over, ...`` in framework order."""
+    marks = {"ok": "", "under": " (under)", "over": " (over)", "missing": " (missing)"}
+    return f"{analysis.framework.id}: " + ", ".join(f"{r.section} {r.share:.0%}{marks[r.status]}"
+                                                    for r in analysis.balance)
 
 
 def _rambling_text(soc: dict) -> str:

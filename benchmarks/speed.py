@@ -1,0 +1,202 @@
+"""Speed, memory and scaling of the whole pipeline on this machine.
+
+For inputs of 1, 5, 15, 30 and 60 minutes (the committed samples laid end to
+end), measures in fresh processes:
+
+- ``whisper``: faster-whisper alone with speechcase's decoding settings
+  (batched, word timestamps, hotwords), model load included;
+- ``analyze``: the whole ``speechcase analyze --no-cache`` (decode, VAD, pitch,
+  transcription, parse, sections, signals, outputs), with its per-stage timings;
+- ``reanalyze``: ``speechcase analyze transcript.json --framework deep-dive``;
+
+and the peak resident memory of each. Short inputs are run three times and the
+median is reported. Writes ``benchmarks/results/speed.csv``, ``speed.md`` (the
+README table) and ``speed.html`` (a Plotly chart).
+
+    python benchmarks/speed.py                    # all lengths, about 15 minutes on 2 cores
+    python benchmarks/speed.py --minutes 1 5      # a subset
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+INPUTS = ROOT / "benchmarks" / "inputs"  # built once, ignored by git
+SAMPLES = ["structured_churn", "rambling_delivery", "short_deep_dive"]
+REPEATS_UP_TO = 5.0  # inputs this many minutes or shorter are run three times
+
+
+def build_input(minutes: float) -> Path:
+    """A FLAC of ``minutes`` of speech: the samples in turn, a second of silence between them."""
+    import soundfile
+
+    sys.path.insert(0, str(ROOT))
+    from speechcase.audio import SAMPLE_RATE, load_audio
+
+    path = INPUTS / f"talk_{minutes:g}min.flac"
+    if path.exists():
+        return path
+    parts = [load_audio(ROOT / "sample_audio" / f"{name}.flac").samples for name in SAMPLES]
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    pieces, length, k = [], 0, 0
+    while length < minutes * 60 * SAMPLE_RATE:
+        piece = parts[k % len(parts)]
+        pieces += [piece, gap]
+        length += len(piece) + len(gap)
+        k += 1
+    INPUTS.mkdir(parents=True, exist_ok=True)
+    soundfile.write(path, np.concatenate(pieces)[:int(minutes * 60 * SAMPLE_RATE)], SAMPLE_RATE, format="FLAC")
+    return path
+
+
+def run(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd``; return wall seconds, peak RSS in MB and its stderr."""
+    with tempfile.TemporaryFile() as err:
+        began = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - began
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{text}")
+    return wall, usage.ru_maxrss / 1024, text
+
+
+def stage_timings(stderr: str) -> dict[str, float]:
+    """The ``--timings`` lines: ``  stage    1.234 s``."""
+    out = {}
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == "s":
+            try:
+                out[parts[0]] = float(parts[1])
+            except ValueError:
+                pass
+    return out
+
+
+def whisper_alone(path: str) -> None:
+    """Child process: faster-whisper with speechcase's settings, nothing else."""
+    sys.path.insert(0, str(ROOT))
+    from faster_whisper import BatchedInferencePipeline, decode_audio
+
+    from speechcase.transcribe import DecodeOptions, _decode_kwargs, load_model, resolve_model
+
+    options = DecodeOptions()
+    model = load_model(resolve_model(None).load)
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        decode_audio(path), batch_size=options.batch_size, vad_filter=True,
+        vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
+                        "speech_pad_ms": int(options.vad_pad * 1000)}, **_decode_kwargs(options))
+    print(sum(len(s.words or []) for s in segments))
+
+
+def measure(minutes: float, workdir: Path) -> dict:
+    audio = build_input(minutes)
+    repeats = 3 if minutes <= REPEATS_UP_TO else 1
+    rows: dict[str, list] = {"whisper": [], "analyze": [], "reanalyze": [], "stages": []}
+    for k in range(repeats):
+        out, cache = workdir / f"{minutes:g}-{k}", workdir / f"cache-{minutes:g}-{k}"
+        rows["whisper"].append(run([sys.executable, __file__, "--child-whisper", str(audio)])[:2])
+        wall, rss, err = run([sys.executable, "-m", "speechcase.cli", "analyze", str(audio), "-o", str(out),
+                              "--no-cache", "--cache-dir", str(cache), "--timings", "-q"])
+        rows["analyze"].append((wall, rss))
+        rows["stages"].append(stage_timings(err))
+        rows["reanalyze"].append(run([sys.executable, "-m", "speechcase.cli", "analyze",
+                                      str(out / "transcript.json"), "--framework", "deep-dive", "-o",
+                                      str(out / "again"), "--cache-dir", str(cache), "--timings", "-q"])[:2])
+
+    def median(key: str, i: int) -> float:
+        return statistics.median(r[i] for r in rows[key])
+
+    stages = {name: statistics.median(s.get(name, 0.0) for s in rows["stages"])
+              for name in rows["stages"][0]}
+    analyze_s = median("analyze", 0)
+    outside = analyze_s - stages.get("transcribe", 0.0) - stages.get("load_model", 0.0)
+    return {
+        "minutes": minutes, "runs": repeats,
+        "whisper_s": round(median("whisper", 0), 2), "whisper_rss_mb": round(median("whisper", 1)),
+        "analyze_s": round(analyze_s, 2), "analyze_rss_mb": round(median("analyze", 1)),
+        "reanalyze_s": round(median("reanalyze", 0), 2), "reanalyze_rss_mb": round(median("reanalyze", 1)),
+        "rtf_whisper": round(median("whisper", 0) / (minutes * 60), 4),
+        "rtf_analyze": round(analyze_s / (minutes * 60), 4),
+        "outside_whisper_s": round(outside, 2),
+        "pipeline_stages_share": round((stages_total := sum(v for n, v in stages.items()
+                                                            if n not in ("transcribe", "load_model")))
+                                       / max(stages.get("transcribe", 1e-9), 1e-9), 4),
+        "pipeline_stages_s": round(stages_total, 2),
+        **{f"stage_{name}_s": round(v, 3) for name, v in stages.items()},
+    }
+
+
+def write_outputs(results: list[dict]) -> None:
+    import pandas as pd
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(results).fillna(0.0)
+    table.to_csv(RESULTS / "speed.csv", index=False)
+
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    lines = [f"Machine: {machine}.", "",
+             "| input | runs | faster-whisper alone | speechcase analyze | real-time factor | outside Whisper "
+             "| pipeline stages / transcription | re-analysis | peak RSS (analyze) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['minutes']:g} min | {r['runs']} | {r['whisper_s']:.1f} s | {r['analyze_s']:.1f} s | "
+                     f"{r['rtf_analyze']:.3f} | {r['outside_whisper_s']:.1f} s | {r['pipeline_stages_share']:.1%} | "
+                     f"{r['reanalyze_s']:.2f} s | {r['analyze_rss_mb']:.0f} MB |")
+    stage_cols = [c for c in table.columns if c.startswith("stage_")]
+    lines += ["", "Per-stage seconds (`speechcase analyze --timings`):", "",
+              "| input | " + " | ".join(c[6:-2] for c in stage_cols) + " |",
+              "|---" * (len(stage_cols) + 1) + "|"]
+    for r in results:
+        lines.append(f"| {r['minutes']:g} min | " + " | ".join(f"{r.get(c, 0):.2f}" for c in stage_cols) + " |")
+    (RESULTS / "speed.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Wall time (s)", "Peak memory (MB)"))
+    for key, name in (("whisper_s", "faster-whisper alone"), ("analyze_s", "speechcase analyze"),
+                      ("reanalyze_s", "re-analysis")):
+        fig.add_scatter(x=table["minutes"], y=table[key], name=name, mode="lines+markers", row=1, col=1)
+    for key, name in (("whisper_rss_mb", "faster-whisper alone"), ("analyze_rss_mb", "speechcase analyze")):
+        fig.add_scatter(x=table["minutes"], y=table[key], name=f"{name} (RSS)", mode="lines+markers", row=1, col=2)
+    fig.update_xaxes(title_text="input minutes")
+    fig.update_layout(title=f"speechcase speed and memory ({machine})", template="plotly_white")
+    fig.write_html(RESULTS / "speed.html", include_plotlyjs=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 15, 30, 60])
+    parser.add_argument("--child-whisper", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_whisper:
+        whisper_alone(args.child_whisper)
+        return
+    began = time.perf_counter()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for minutes in args.minutes:
+            results.append(measure(minutes, Path(tmp)))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    write_outputs(results)
+    print(f"\nBenchmark took {(time.perf_counter() - began) / 60:.1f} minutes.")
+
+
+if __name__ == "__main__":
+    main()
