@@ -367,7 +367,8 @@ def rambling_flags(scores: list[RamblingScore], cues: list[SentenceCues]) -> lis
         share = {f: sum(w * s.contributions[f] for w, s in zip(weight, run)) / sum(weight) for f in FEATURES}
         top = [f for f in sorted(share, key=share.get, reverse=True) if share[f] > 0][:3]
         peak = max(s.probability for s in run)
-        severity = ("high" if end - start >= spec["high_seconds"] or peak >= spec["high_score"]
+        long = end - start >= spec["high_seconds"]
+        severity = ("high" if peak >= spec["high_score"] or (long and peak >= spec["medium_score"])
                     else "medium" if peak >= spec["medium_score"] else "low")
         evidence = "; ".join(_evidence(f, span, run) for f in top)
         advice = list(dict.fromkeys(_ADVICE[f] for f in top[:2]))
