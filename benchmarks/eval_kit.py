@@ -11,6 +11,9 @@ to compare configurations; transcripts are cached per configuration, so re-runs 
 
 A second table shows what acoustic recovery of filled pauses adds: filled pauses in the script, how many
 the transcript alone finds, and how many of the recovered ones are right or wrong.
+
+A third table reports stream-of-consciousness detection per talk (sentences flagged right, wrongly, missed;
+the kit's soc_f1), pooled over the talks that contain rambling, and the issue's acceptance checks.
 """
 from __future__ import annotations
 
@@ -85,7 +88,7 @@ def main() -> int:
     options.decode = decode
     if args.no_recovery:
         options.thresholds = replace(options.thresholds, recovery=replace(options.thresholds.recovery, enabled=False))
-    rows, recovery_rows = [], []
+    rows, recovery_rows, soc_rows = [], [], []
     for audio in sorted((args.kit / "talks").glob("*.flac")):
         if args.talks and audio.stem not in args.talks:
             continue
@@ -104,6 +107,7 @@ def main() -> int:
         result["filled_precision"] = filled["precision"]
         rows.append((audio.stem, result))
         recovery_rows.append((audio.stem, filled))
+        soc_rows.append((audio.stem, result["soc_f1"], *soc_counts(doc, truth)))
         print(f"{audio.stem}: " + " ".join(f"{k}={result[k]:.3f}" for k in COLUMNS), file=sys.stderr)
     print(f"decode options: {decode}\n")
     print("| talk | " + " | ".join(COLUMNS) + " |")
@@ -116,6 +120,7 @@ def main() -> int:
                                                                   "acoustic_wrong")}
     for name, r in recovery_rows + [("**total**", totals)]:
         print(f"| {name} | {r['spoken']} | {r['asr_right']} | {r['acoustic_right']} | {r['acoustic_wrong']} |")
+    print_soc_table(soc_rows)
     return 0
 
 
@@ -137,6 +142,40 @@ def filled_counts(score, doc: dict, truth: dict) -> dict:
     spoken = sum(n for s in truth["sentences"] for k, n in s["fillers"].items() if k.lower() in FILLED)
     return {"spoken": spoken, "asr_right": asr_right, "acoustic_right": all_right - asr_right,
             "acoustic_wrong": acoustic - (all_right - asr_right), "precision": precision}
+
+
+def soc_counts(doc: dict, truth: dict) -> tuple[int, int, int, int]:
+    """Sentence-level stream-of-consciousness counts (tp, fp, fn, flags), by score.py's rule: a truth sentence
+    is flagged when stream_of_consciousness flags cover at least half of it."""
+    soc = [f for f in doc["flags"] if f["type"] == "stream_of_consciousness"]
+
+    def flagged(s: dict) -> bool:
+        cover = sum(max(0.0, min(s["end"], f["end"]) - max(s["start"], f["start"])) for f in soc)
+        return cover >= 0.5 * (s["end"] - s["start"])
+
+    marks = [(s["rambling"], flagged(s)) for s in truth["sentences"]]
+    return (sum(r and f for r, f in marks), sum(f and not r for r, f in marks), sum(r and not f for r, f in marks),
+            len(soc))
+
+
+def print_soc_table(rows: list[tuple[str, float, int, int, int, int]]) -> None:
+    """Stream-of-consciousness results: per talk, pooled over the talks with rambling, and the acceptance checks
+    (F1 >= 0.85 on every talk with rambling; no flag on any sentence of a *_balanced talk)."""
+    print("\n| talk | rambling sentences | flagged right | flagged wrongly | missed | flags | soc_f1 |")
+    print("|---|---|---|---|---|---|---|")
+    for name, f1, tp, fp, fn, n in rows:
+        print(f"| {name} | {tp + fn} | {tp} | {fp} | {fn} | {n} | {f1:.3f} |")
+    with_rambling = [r for r in rows if r[2] + r[4]]
+    tp, fp, fn = (sum(r[k] for r in with_rambling) for k in (2, 3, 4))
+    pooled = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    print(f"| **talks with rambling, pooled** | {tp + fn} | {tp} | {fp} | {fn} | "
+          f"{sum(r[5] for r in with_rambling)} | {pooled:.3f} |")
+    per_talk = all(r[1] >= 0.85 for r in with_rambling)
+    balanced = [r for r in rows if r[0].endswith("_balanced")]
+    clean = all(r[3] == 0 for r in balanced)
+    print(f"\nSoC F1 >= 0.85 on every talk with rambling ({len(with_rambling)}): {'yes' if per_talk else 'NO'}; "
+          f"no stream_of_consciousness flag on a sentence of the {len(balanced)} *_balanced talks: "
+          f"{'yes' if clean else 'NO'}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import __version__
+from .signals.rambling import rambling_document, rambling_summary
+from .signals.structure import structure_summary
 from .signals.timeline import talk_minutes
 from .signals.vocal import vocal_summary
 from .text import spoken_word_count
@@ -43,6 +45,7 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
         "fillers": [asdict(f) for f in analysis.fillers],
         "flags": [asdict(f) for f in analysis.flags],
         "hedges": [asdict(h) for h in analysis.hedges],
+        "rambling": rambling_document(analysis.rambling),
         "summary": summary(analysis),
     }
 
@@ -73,4 +76,6 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "hedges_per_minute": per_minute(len(analysis.hedges)),
         "pitch": vocal_summary(analysis.transcript.prosody),
         "flags": {level: sum(f.severity == level for f in analysis.flags) for level in ("high", "medium", "low")},
+        "stream_of_consciousness": rambling_summary(analysis.rambling, analysis.flags, minutes),
+        **structure_summary(analysis.structure, minutes),
     }

@@ -29,6 +29,8 @@ from .signals.discourse import discourse_fillers
 from .signals.fillers import filled_pauses
 from .signals.recovery import recovered_filled_pauses
 from .signals.hedges import find_decisions, find_hedges
+from .signals.rambling import detect_rambling, rambling_flags
+from .signals.structure import measure_structure, structure_flags
 from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
@@ -136,8 +138,8 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
         cache = JsonCache(options.cache_dir, "sections") if options.use_cache else None
-        sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections,
-                                   SentenceEncoder(options.embedding_model), cache)
+        encoder = SentenceEncoder(options.embedding_model)
+        sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections, encoder, cache)
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
@@ -146,13 +148,18 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
         rows = balance(spans, framework, pacing, fillers)
+    with timer.stage("rambling"):
+        rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers, encoder, cache)
+        structure = measure_structure(transcript.words, parsed, sentences, cues)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
+        soc = rambling_flags(rambling, cues)
         flags = build_flags(transcript.words, pauses, fillers, hedges, decisions, monotone, options.thresholds,
-                            extra=section_flags(spans, rows, framework, options.thresholds.sections))
+                            extra=section_flags(spans, rows, framework, options.thresholds.sections)
+                            + soc + structure_flags(structure, sentences, soc))
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
-                    timings=timer.seconds)
+                    rambling=rambling, structure=structure, timings=timer.seconds)
 
 
 def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:

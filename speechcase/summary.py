@@ -48,6 +48,8 @@ def summary_lines(analysis: Analysis, input_path: Path, elapsed: float) -> list[
         + (f" ({', '.join(sorted({h.text for h in analysis.hedges}))})" if analysis.hedges else ""),
         f"  Pitch       {_pitch_text(numbers['pitch'])}",
         f"  Sections    {_balance_text(analysis)}",
+        f"  Rambling    {_rambling_text(numbers['stream_of_consciousness'])}",
+        f"  Structure   {_structure_text(numbers)}",
         f"  Flags       {flag_text}",
         f"  Analysis    {elapsed:.2f} s in total",
     ]
@@ -65,3 +67,22 @@ def _balance_text(analysis: Analysis) -> str:
     marks = {"ok": "", "under": " (under)", "over": " (over)", "missing": " (missing)"}
     return f"{analysis.framework.id}: " + ", ".join(f"{r.section} {r.share:.0%}{marks[r.status]}"
                                                     for r in analysis.balance)
+
+
+def _rambling_text(soc: dict) -> str:
+    if not soc["flags"]:
+        return "no stream-of-consciousness passage"
+    return (f"{soc['flags']} stream-of-consciousness passage{'s' if soc['flags'] > 1 else ''}, "
+            f"{soc['seconds']:.0f} s ({soc['share']:.0%} of the talk)")
+
+
+def _structure_text(numbers: dict) -> str:
+    if "framing_opener" not in numbers:
+        return "not measured"
+    opener = numbers["framing_opener"]["kind"] or "none"
+    opening = numbers["quantified_impact"]["opening"]
+    said = "yes" if opening and opening["numbers"] else "no"
+    sign, own = numbers["signposting"], numbers["ownership"]
+    return (f"framing opener {opener}; numbers in the opening {said}; {sign['signposts']} signposts, "
+            f"{sign['synthesis']} summaries; I x{own['i']}, we x{own['we']}; "
+            f"{numbers['reasoning']['markers']} reasons given")

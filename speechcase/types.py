@@ -171,18 +171,34 @@ class Token:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A named entity spaCy found ("12 percent" PERCENT, "$4 million" MONEY), as a word range ``[first, last)``."""
+
+    label: str
+    first_word: int
+    last_word: int
+    text: str
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Entity":
+        return cls(str(d["label"]), int(d["first_word"]), int(d["last_word"]), str(d["text"]))
+
+
+@dataclass(frozen=True)
 class Parse:
-    """What spaCy found in a transcript: sentence starts (word indices) and tokens.
+    """What spaCy found in a transcript: sentence starts (word indices), tokens and named entities.
 
     Plain data, so it can be cached and re-analysis never has to load spaCy.
     """
 
     sentence_starts: list[int]
     tokens: list[Token]
+    entities: list[Entity] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Parse":
-        return cls([int(i) for i in d["sentence_starts"]], [Token.from_dict(t) for t in d["tokens"]])
+        return cls([int(i) for i in d["sentence_starts"]], [Token.from_dict(t) for t in d["tokens"]],
+                   [Entity.from_dict(e) for e in d.get("entities", [])])
 
 
 @dataclass(frozen=True)
@@ -285,6 +301,69 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class RamblingScore:
+    """How much a chain of sentences ``[first_sentence, last_sentence)`` sounds like a stream of consciousness.
+
+    ``probability`` is the chain's own score, ``window_probability`` the highest
+    score of a sliding window that contains it; ``features`` are the measured
+    values and ``contributions`` what each added to the log-odds.
+    """
+
+    first_sentence: int
+    last_sentence: int
+    start: float
+    end: float
+    probability: float
+    window_probability: float
+    features: dict[str, float]
+    contributions: dict[str, float]
+    flagged: bool = False
+
+
+@dataclass(frozen=True)
+class PartNumbers:
+    """The numbers said in one part of the talk (the opening, an evaluation section) and any vague claims."""
+
+    part: str  # "opening" | a section id
+    start: float
+    end: float
+    numbers: list[str]
+    vague: list[str]
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """How often the speaker said "I" and "we" in one section."""
+
+    section: str
+    i: int
+    we: int
+
+    @property
+    def i_share(self) -> float | None:
+        return round(self.i / (self.i + self.we), 3) if self.i + self.we else None
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The structure habits of a talk: framing opener, numbers, signposts, ownership, reasoning.
+
+    ``opener`` is the first framing sentence of the opening (``None`` when there
+    is none) and ``opener_kind`` what made it one ("agenda", "problem" or
+    "impact"); ``opening_end`` is where the opening's last sentence ends.
+    """
+
+    opener: Phrase | None
+    opener_kind: str | None
+    opening_end: float
+    numbers: list[PartNumbers]
+    signposts: list[Phrase]
+    synthesis: list[Phrase]
+    ownership: list[Ownership]
+    reasoning: list[Phrase]
+
+
+@dataclass(frozen=True)
 class SectionSpec:
     """One section of a framework, as declared in its data file."""
 
@@ -319,5 +398,7 @@ class Analysis:
     fillers: list[Filler]
     flags: list[Flag]
     hedges: list[Phrase] = field(default_factory=list)
+    rambling: list[RamblingScore] = field(default_factory=list)
+    structure: Structure | None = None
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False
