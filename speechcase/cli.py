@@ -174,7 +174,8 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, timings: bool
     _configure_logging(quiet)
     options = _options(framework, **opts)
     load_framework(framework)  # fail fast, before any audio work
-    store = None if no_store else _open_store(store_path)  # a bad store fails before the analysis, too
+    if not no_store:
+        _open_store(store_path).close()  # a bad store fails before the analysis, too
     outdir = outdir or Path("speechcase-out") / input_path.stem
     progress = _Progress(quiet)
     began = time.perf_counter()
@@ -189,8 +190,8 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, timings: bool
     for line in summary_lines(analysis, input_path, elapsed):
         click.echo(line)
     click.echo(f"Wrote {outdir / 'analysis.json'} and {outdir / 'transcript.json'}")
-    if store is not None:
-        _record_run(store, document, analysis, input_path, talk, speaker)
+    if not no_store:
+        _record_run(store_path, document, analysis, input_path, talk, speaker)
     if timings:
         for stage, seconds in analysis.timings.items():
             click.echo(f"  {stage:<16}{seconds:8.3f} s", err=True)
@@ -248,11 +249,12 @@ def _open_store(store_path: Path | None, create: bool = True):
     return open_store(store_path, create=create)
 
 
-def _record_run(store, document: dict, analysis, input_path: Path, talk: str | None, speaker: str) -> None:
+def _record_run(store_path: Path | None, document: dict, analysis, input_path: Path, talk: str | None,
+                speaker: str) -> None:
     from .history import default_talk_name
 
     talk = talk or default_talk_name(input_path, analysis.transcript.source.path)
-    with store:
+    with _open_store(store_path) as store:
         run_id, replaced = store.record_run(document, analysis.transcript.to_dict(), talk, speaker)
         count = len(store.runs(store.find_talk(talk, speaker)))
     how = "Updated run" if replaced else "Recorded run"

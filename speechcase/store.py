@@ -248,7 +248,7 @@ class Store:
         same rehearsal: its document is replaced in place and it keeps its id.
         """
         with self.transaction() as db:
-            talk_id = self._talk_id(db, talk, speaker, create=True)
+            talk_id = self._talk_id(db, talk, speaker)
             row = db.execute("SELECT id FROM runs WHERE talk_id = ? AND audio_sha256 = ? ORDER BY id LIMIT 1",
                              (talk_id, document["source"]["sha256"])).fetchone()
             if row:
@@ -277,22 +277,17 @@ class Store:
         """Inside a caller's transaction: add a run with a known uid; False when that uid is already stored."""
         if db.execute("SELECT 1 FROM runs WHERE uid = ?", (uid,)).fetchone():
             return False
-        self._insert_run(db, self._talk_id(db, talk, speaker, create=True), uid, recorded_at, document, transcript)
+        self._insert_run(db, self._talk_id(db, talk, speaker), uid, recorded_at, document, transcript)
         return True
 
-    def _talk_id(self, db: sqlite3.Connection, talk: str, speaker: str, create: bool) -> int:
-        if create:
-            db.execute("INSERT OR IGNORE INTO speakers (name, created_at) VALUES (?, ?)", (speaker, now()))
-        speaker_row = db.execute("SELECT id FROM speakers WHERE name = ?", (speaker,)).fetchone()
-        if speaker_row is None:
-            raise UnknownTalk(self._unknown_talk(talk))
-        if create:
-            db.execute("INSERT OR IGNORE INTO talks (speaker_id, name, created_at) VALUES (?, ?, ?)",
-                       (speaker_row[0], talk, now()))
-        row = db.execute("SELECT id FROM talks WHERE speaker_id = ? AND name = ?", (speaker_row[0], talk)).fetchone()
-        if row is None:
-            raise UnknownTalk(self._unknown_talk(talk))
-        return row[0]
+    @staticmethod
+    def _talk_id(db: sqlite3.Connection, talk: str, speaker: str) -> int:
+        """The id of a speaker's talk, created (with the speaker) when new."""
+        db.execute("INSERT OR IGNORE INTO speakers (name, created_at) VALUES (?, ?)", (speaker, now()))
+        speaker_id = db.execute("SELECT id FROM speakers WHERE name = ?", (speaker,)).fetchone()[0]
+        db.execute("INSERT OR IGNORE INTO talks (speaker_id, name, created_at) VALUES (?, ?, ?)",
+                   (speaker_id, talk, now()))
+        return db.execute("SELECT id FROM talks WHERE speaker_id = ? AND name = ?", (speaker_id, talk)).fetchone()[0]
 
     def _insert_run(self, db: sqlite3.Connection, talk_id: int, uid: str, recorded_at: str,
                     document: dict[str, Any], transcript: dict[str, Any]) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import run_cli
+
 from speechcase.history import what_changed
 from speechcase.store import open_store
 
@@ -78,7 +78,7 @@ def test_dashboard_in_a_browser(store, tmp_path, browser_page):
     assert page.locator("#runs tbody tr").count() == 3
     # One bar per run plus the target bar; the runs' bars are "not assigned" until sections are segmented.
     bars = page.evaluate("document.getElementById('fig-allocation').data.map(t => [t.name, t.y])")
-    unassigned = [y for name, y in bars if name == "not assigned"][0]
+    unassigned = next(y for name, y in bars if name == "not assigned")
     assert unassigned == [pytest.approx(100 * (1 - sum(s.share for s in r.sections))) for r in runs]
     wpm = page.evaluate("document.getElementById('fig-trends').data.find(t => t.name === 'overall wpm').y")
     assert wpm == [r.metrics["wpm"] for r in runs]

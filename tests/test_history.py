@@ -6,8 +6,8 @@ import sqlite3
 
 import pandas as pd
 import pytest
-
 from conftest import SAMPLES, load_json, run_cli
+
 from speechcase.history import EXPORT_SCHEMA, what_changed
 from speechcase.store import APPLICATION_ID, SCHEMA_VERSION, open_store
 
@@ -173,7 +173,7 @@ def test_reanalysis_keeps_the_run_identity(rehearsals, store_copy):
         assert [r.id for r in db.runs(db.find_talk(TALK))] == [1, 2, 3]
     assert (after.uid, after.recorded_at, after.talk) == (before.uid, before.recorded_at, before.talk)
     assert after.framework == "deep-dive" and before.framework == "case-study"
-    assert [s.section for s in after.sections][0] == "hook"
+    assert after.sections[0].section == "hook"
     original = load_json(documents[0])
     assert doc["framework"]["id"] == "deep-dive"
     for key in ("words", "pauses", "fillers", "pacing", "source"):

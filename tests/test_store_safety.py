@@ -10,8 +10,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, SAMPLES, load_json
+
 from speechcase.store import open_store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
