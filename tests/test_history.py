@@ -318,3 +318,30 @@ def test_reading_commands_leave_no_store_behind(tmp_path):
     assert run_cli("compare", "--store", path, "-o", tmp_path / "c.html").exit_code == 25
     assert run_cli("runs", "rm", "1", "--store", path).exit_code == 24
     assert not path.exists() and not (tmp_path / "c.html").exists()
+
+
+def test_schema_migrations_run_forward_once(store_copy, monkeypatch):
+    """A later schema version (as the coach review will add) migrates an existing store in place, keeping its runs."""
+    import speechcase.store as store_module
+
+    with open_store(store_copy) as db:
+        before = [(r.id, r.uid, r.metrics) for r in db.runs()]
+    migrations = [*store_module.MIGRATIONS, [
+        "CREATE TABLE flag_reviews (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+        "flag_type TEXT NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL, decision TEXT)"]]
+    monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(migrations))
+    with open_store(store_copy) as db:
+        assert [(r.id, r.uid, r.metrics) for r in db.runs()] == before
+    with open_store(store_copy) as db:  # a second open finds nothing left to do
+        assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+        assert db.conn.execute("SELECT COUNT(*) FROM flag_reviews").fetchone()[0] == 0
+
+
+def test_an_empty_file_becomes_a_store(tmp_path):
+    path = tmp_path / "empty.sqlite3"
+    path.touch()
+    with open_store(path) as db:
+        assert db.talks() == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
