@@ -326,9 +326,9 @@ def test_schema_migrations_run_forward_once(store_copy, monkeypatch):
 
     with open_store(store_copy) as db:
         before = [(r.id, r.uid, r.metrics) for r in db.runs()]
-    migrations = [*store_module.MIGRATIONS, [
-        "CREATE TABLE flag_reviews (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
-        "flag_type TEXT NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL, decision TEXT)"]]
+    reviews = ("CREATE TABLE flag_reviews (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+               "flag_type TEXT NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL, decision TEXT)")
+    migrations = [*store_module.MIGRATIONS, [reviews]]
     monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(migrations))
     with open_store(store_copy) as db:
