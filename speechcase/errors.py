@@ -85,6 +85,12 @@ class OutputNotWritable(SpeechcaseError):
     exit_code = 14
 
 
+class BadAnalysis(SpeechcaseError):
+    """A JSON input that is not a readable speechcase analysis document."""
+
+    exit_code = 15
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -93,6 +99,7 @@ EXIT_CODES = {
     2: "wrong command-line usage",
     **{cls.exit_code: (cls.__doc__ or cls.__name__).strip().splitlines()[0]
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
-                   TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable)},
+                   TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
+                   BadAnalysis)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

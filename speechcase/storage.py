@@ -18,9 +18,14 @@ T = TypeVar("T")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that readers see the old file or the new one, never half of one.
+    """Write JSON atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
-    The data goes to a temporary file in the same folder, is flushed to disk,
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file so that readers see the old file or the new one, never half of one.
+
+    The text goes to a temporary file in the same folder, is flushed to disk,
     then renamed over the target (an atomic step on POSIX and Windows).
     """
     path = Path(path)
@@ -32,8 +37,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
                                 "choose another folder.") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=1, ensure_ascii=False)
-            fh.write("\n")
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
