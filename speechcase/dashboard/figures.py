@@ -77,13 +77,14 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
     end = ms(max(talk.duration, talk.words[-1].end if talk.words else 0))
     tick = "%-H:%M:%S" if end >= 3_600_000 else "%-M:%S"
     shapes = [
-        # the comfortable pace band
-        {"type": "rect", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": settings.slow_wpm,
-         "y1": settings.fast_wpm, "fillcolor": "rgba(0,158,115,0.13)", "line": {"width": 0}, "layer": "below"},
         # sections as coloured bands behind the pace line
         *({"type": "rect", "xref": "x", "x0": ms(s.start), "x1": ms(s.end), "yref": "y domain", "y0": 0, "y1": 1,
-           "fillcolor": colours.get(s.id, "#DDDDDD"), "opacity": 0.28, "line": {"width": 0}, "layer": "below"}
+           "fillcolor": colours.get(s.id, "#DDDDDD"), "opacity": 0.35, "line": {"width": 0}, "layer": "below"}
           for s in talk.sections),
+        # the comfortable pace band
+        {"type": "rect", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": settings.slow_wpm,
+         "y1": settings.fast_wpm, "fillcolor": "rgba(255,255,255,0.55)", "layer": "below",
+         "line": {"width": 1.5, "dash": "dash", "color": "#1b6e53"}},
         # flagged spans, faintly, in the pace panel too
         *({"type": "rect", "xref": "x", "x0": ms(f.start), "x1": ms(max(f.end, f.start + 0.5)), "yref": "y domain",
            "y0": 0.96, "y1": 1, "fillcolor": SEVERITY_COLOURS.get(f.severity, "#999999"), "opacity": 0.7,
@@ -97,6 +98,7 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
         "height": height, "margin": {"l": 170, "r": 16, "t": 8, "b": 110},
         "font": {"family": FONT, "size": 13, "color": "#222222"},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "barmode": "overlay", "bargap": 0.25,
+        "uniformtext": {"mode": "hide", "minsize": 11},
         "hovermode": "closest", "dragmode": "zoom", "clickmode": "event",
         "hoverlabel": {"bgcolor": "white", "bordercolor": "#555555", "font": {"family": FONT, "size": 13},
                        "align": "left"},
@@ -144,7 +146,7 @@ def _section_traces(talk: Talk, colours: dict[str, str]) -> list[dict[str, Any]]
             SECTIONS, [s.start for s in spans], [s.end for s in spans], name=title,
             marker={"color": colours.get(section_id, "#DDDDDD"), "line": {"width": 1, "color": "white"}},
             text=[title] * len(spans), textposition="inside", insidetextanchor="middle",
-            textfont={"color": "#222222", "size": 12}, constraintext="inside",
+            textfont={"color": "#222222", "size": 12},
             hovertext=[f"<b>{title}</b> \u00b7 {span_text(s.start, s.end)} "
                        f"({format_duration(s.end - s.start)})" for s in spans],
             customdata=[s.start for s in spans], meta="seek"))
@@ -231,8 +233,8 @@ def _legend_traces(talk: Talk) -> list[dict[str, Any]]:
     entries = [{"type": "bar", "x": [None], "y": [None], "xaxis": "x", "yaxis": "y2", "orientation": "h",
                 "name": f"{level} severity", "marker": {"color": SEVERITY_COLOURS[level]}, "hoverinfo": "skip"}
                for level in ("high", "medium", "low") if any(f.severity == level for f in talk.flags)]
-    entries.append({"type": "bar", "x": [None], "y": [None], "xaxis": "x", "yaxis": "y", "name": "target pace",
-                    "marker": {"color": "rgba(0,158,115,0.25)"}, "hoverinfo": "skip"})
+    entries.append({"type": "bar", "x": [None], "y": [None], "xaxis": "x", "yaxis": "y", "name": "target pace (dashed band)",
+                    "marker": {"color": "white", "line": {"color": "#1b6e53", "width": 1.5}}, "hoverinfo": "skip"})
     return entries
 
 

@@ -104,7 +104,8 @@ def _read(doc: dict[str, Any]) -> Talk:
         sections=[SectionSpan(str(s["id"]), float(s["start"]), float(s["end"]), float(s.get("confidence", 0)))
                   for s in doc["sections"]],
         balance=[BalanceRow(str(b["section"]), float(b["seconds"]), float(b["share"]), _pair(b["target_share"]),
-                            str(b["status"])) for b in doc["balance"]],
+                            str(b["status"]), float(b.get("wpm", 0.0)), float(b.get("fillers_per_minute", 0.0)))
+                 for b in doc["balance"]],
         wpm=float(pacing["wpm"]),
         articulation_wpm=float(pacing["articulation_wpm"]),
         pace_line=[PaceWindow(float(w["start"]), float(w["end"]), float(w["wpm"])) for w in line],
