@@ -253,9 +253,13 @@ def test_browser_click_a_flag_plays_from_it(browser_page, analysed, tmp_path):
     page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {flag['start']}) < 1.5",
                            timeout=10_000)
     assert page.locator(f"#flag-{flag_index}").get_attribute("class").split()[-1] == "selected"
-    shapes = page.evaluate("document.getElementById('timeline').layout.shapes")
-    highlight = [s for s in shapes if s.get("yref") == "paper" and s["type"] == "rect"]
-    assert len(highlight) == 1 and highlight[0]["x0"] == round(flag["start"] * 1000)
+    # the flag's span is marked over the timeline, where the x axis puts it
+    mark = page.locator("#flag-mark")
+    assert mark.is_visible() and mark.get_attribute("data-flag") == str(flag_index)
+    box, plot = mark.bounding_box(), page.locator("#timeline .nsewdrag").first.bounding_box()
+    duration = doc["source"]["duration"]
+    assert (box["x"] - plot["x"]) / plot["width"] == pytest.approx(flag["start"] / duration, abs=0.01)
+    assert (box["x"] + box["width"] - plot["x"]) / plot["width"] == pytest.approx(flag["end"] / duration, abs=0.01)
     assert page.locator(".sentence.in-flag").count() > 0
 
     page.click(".transcript .sentence:nth-child(3) .ts")  # a transcript timestamp seeks too
@@ -291,4 +295,24 @@ def test_browser_embedded_audio_plays_from_a_flag(browser_page, rambling, tmp_pa
     page.click(f"#flag-{last}")
     page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {doc['flags'][last]['start']})"
                            " < 1.5", timeout=10_000)
+    assert problems == []
+
+
+def test_browser_every_mark_lies_on_the_time_axis(browser_page, rambling):
+    """Each bar and marker is drawn inside the plot: times of 1-10 s are not taken for years (3680 ms != 3680 AD)."""
+    page, problems = _open(browser_page, rambling / "dashboard.html")
+    outside = page.evaluate("""() => {
+        const gd = document.getElementById('timeline'), width = gd._fullLayout.width, bad = [];
+        const numbers = s => (s.match(/-?\\d+(\\.\\d+)?(e[+-]?\\d+)?/g) || []).map(Number);
+        gd.querySelectorAll('.barlayer path').forEach(p => {
+            if (numbers(p.getAttribute('d') || '').some(v => Math.abs(v) > width)) bad.push(p.getAttribute('d'));
+        });
+        gd.querySelectorAll('.scatterlayer path.point').forEach(p => {
+            if (numbers(p.getAttribute('transform') || '').some(v => Math.abs(v) > width)) bad.push(p.getAttribute('transform'));
+        });
+        return bad; }""")
+    assert outside == []
+    doc = load_json(rambling / "analysis.json")
+    drawn = page.evaluate("document.querySelectorAll('#timeline .barlayer path').length")
+    assert drawn >= len(doc["sections"]) * 2 + len(doc["sentences"]) + len(doc["flags"]) + len(doc["pauses"])
     assert problems == []

@@ -10,13 +10,13 @@
   var allocation = document.getElementById("allocation");
   var sentences = Array.prototype.slice.call(document.querySelectorAll(".transcript .sentence"));
   var sentenceStarts = sentences.map(function (li) { return parseFloat(li.dataset.start); });
-  var baseShapes = (data.timeline.layout.shapes || []).slice();
   var selected = null;
   var current = null;
   var playheadAt = null;
   var hasAudio = false;
 
-  function ms(seconds) { return Math.round(seconds * 1000); }
+  // Always with a half: Plotly reads a bare 2- or 4-digit number on a date axis as a year (see figures.py).
+  function ms(seconds) { return Math.round(seconds * 1000) + 0.5; }
 
   function clock(seconds) {
     var s = Math.max(0, Math.round(seconds));
@@ -64,17 +64,9 @@
   }
 
   function onTime() {
-    var t = audio.currentTime;
-    if (playheadAt === null || Math.abs(playheadAt - t) > 0.2) {
-      playheadAt = t;
-      var k = baseShapes.length + (selected === null ? 0 : 1);
-      var update = {};
-      update["shapes[" + k + "].x0"] = ms(t);
-      update["shapes[" + k + "].x1"] = ms(t);
-      update["shapes[" + k + "].visible"] = true;
-      Plotly.relayout(timeline, update);
-    }
-    markSentence(t);
+    playheadAt = audio.currentTime;
+    placeMarks();
+    markSentence(playheadAt);
   }
 
   function markSentence(t) {
@@ -91,18 +83,29 @@
     }
   }
 
-  // ---- timeline shapes: the base layer, the selected flag, the playhead ----------------------------------------
-  function shapes() {
-    var out = baseShapes.slice();
+  // ---- marks over the timeline: the selected flag and the playhead, plain elements placed on the x axis --------
+  var flagMark = document.getElementById("flag-mark");
+  var playhead = document.getElementById("playhead");
+
+  function place(el, start, end) {
+    var layout = timeline._fullLayout;
+    if (!layout || !layout.xaxis) { return; }
+    var xa = layout.xaxis, size = layout._size;
+    var left = xa._offset + xa.l2p(ms(start)), right = xa._offset + xa.l2p(ms(end));
+    var lo = Math.max(left, size.l), hi = Math.min(right, size.l + size.w);
+    el.hidden = hi < lo;
+    el.style.left = lo + "px";
+    el.style.top = size.t + "px";
+    el.style.height = size.h + "px";
+    if (el !== playhead) { el.style.width = Math.max(hi - lo, 3) + "px"; }
+  }
+
+  function placeMarks() {
     if (selected !== null) {
       var f = data.flags[selected];
-      out.push({ type: "rect", xref: "x", yref: "paper", x0: ms(f.start), x1: ms(Math.max(f.end, f.start + 0.5)),
-                 y0: 0, y1: 1, fillcolor: f.colour, opacity: 0.2, line: { color: f.colour, width: 2 } });
+      place(flagMark, f.start, Math.max(f.end, f.start + 0.5));
     }
-    var t = playheadAt === null ? 0 : playheadAt;
-    out.push({ type: "line", xref: "x", yref: "paper", x0: ms(t), x1: ms(t), y0: 0, y1: 1,
-               visible: playheadAt !== null, line: { color: "#1f2328", width: 1.5, dash: "dot" } });
-    return out;
+    if (playheadAt !== null) { place(playhead, playheadAt, playheadAt); }
   }
 
   function selectFlag(index, play) {
@@ -119,18 +122,21 @@
       item.setAttribute("aria-current", "true");
       var list = item.parentElement;
       if (item.offsetTop < list.scrollTop || item.offsetTop + item.offsetHeight > list.scrollTop + list.clientHeight) {
-        list.scrollTop = item.offsetTop - list.offsetTop - 8;
+        list.scrollTop = item.offsetTop - 8;
       }
     }
     sentences.forEach(function (li) {
       var inside = parseFloat(li.dataset.start) < f.end && parseFloat(li.dataset.end) > f.start;
       li.classList.toggle("in-flag", inside);
     });
-    var update = { shapes: shapes() };
+    flagMark.style.color = f.colour;
+    flagMark.style.borderColor = f.colour;
+    flagMark.dataset.flag = String(index);
     if (data.duration >= data.zoom.from) {
-      update["xaxis.range"] = [ms(Math.max(0, f.start - data.zoom.context)), ms(f.end + data.zoom.context)];
+      Plotly.relayout(timeline, { "xaxis.range": [ms(Math.max(0, f.start - data.zoom.context)),
+                                                  ms(f.end + data.zoom.context)] });
     }
-    Plotly.relayout(timeline, update);
+    placeMarks();
     if (nowPlaying) { nowPlaying.textContent = f.id + " \u00b7 " + f.title + " \u00b7 " + clock(f.start) + "\u2013" + clock(f.end); }
     seek(f.start, play);
   }
@@ -160,12 +166,13 @@
   }
 
   setUpAudio();
-  data.timeline.layout.shapes = shapes();
   Promise.all([
     Plotly.newPlot(timeline, data.timeline.data, data.timeline.layout, plotConfig("timeline")),
     Plotly.newPlot(allocation, data.allocation.data, data.allocation.layout, plotConfig("sections"))
   ]).then(function () {
     wire();
+    timeline.on("plotly_afterplot", placeMarks);
+    timeline.on("plotly_relayout", placeMarks);
     document.body.setAttribute("data-ready", "1");
   });
   window.speechcaseDashboard = { selectFlag: selectFlag, seek: seek };

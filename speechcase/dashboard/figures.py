@@ -23,8 +23,15 @@ LANE_PX, PACE_PX, PANEL_GAP_PX, LEGEND_GAP_PX = 30, 230, 24, 34
 SECTIONS, SENTENCES, FILLED, DISCOURSE, PAUSES = "Sections", "Sentences", "Um / uh", "Discourse fillers", "Pauses"
 
 
-def ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
+def ms(seconds: float) -> float:
+    """Milliseconds for the date axis, always with a half: Plotly reads a bare number of 2 or 4 digits on a
+    date axis as a year (3680 ms would become the year 3680), never one with a fraction."""
+    return round(seconds * 1000) + 0.5
+
+
+def length_ms(start: float, end: float) -> float:
+    """A bar's length in milliseconds (at least 1), with the same half for the same reason."""
+    return max(round(end * 1000) - round(start * 1000), 1) + 0.5
 
 
 def span_text(start: float, end: float) -> str:
@@ -67,35 +74,23 @@ def timeline_lanes(talk: Talk, settings: DashboardSettings) -> list[str]:
 
 def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSettings) -> dict[str, Any]:
     lanes = timeline_lanes(talk, settings)
+    end = ms(max(talk.duration, talk.words[-1].end if talk.words else 0))
+    pace_range = _pace_range(talk, settings)
     traces = (_section_traces(talk, colours) + [_sentence_trace(talk, colours, settings)]
               + _flag_traces(talk, settings) + _filler_traces(talk) + _pause_traces(talk)
-              + [_pace_trace(talk, settings)])
+              + [_section_bands(talk, colours, pace_range), _target_band(end, settings),
+                 _pace_trace(talk, settings)])
     lane_px = LANE_PX * len(lanes)
     plot_px = lane_px + PACE_PX + PANEL_GAP_PX
-    height = plot_px + 8 + 110
+    height = plot_px + 8 + 90
     split = PACE_PX / plot_px
-    end = ms(max(talk.duration, talk.words[-1].end if talk.words else 0))
     tick = "%-H:%M:%S" if end >= 3_600_000 else "%-M:%S"
-    shapes = [
-        # sections as coloured bands behind the pace line
-        *({"type": "rect", "xref": "x", "x0": ms(s.start), "x1": ms(s.end), "yref": "y domain", "y0": 0, "y1": 1,
-           "fillcolor": colours.get(s.id, "#DDDDDD"), "opacity": 0.35, "line": {"width": 0}, "layer": "below"}
-          for s in talk.sections),
-        # the comfortable pace band
-        {"type": "rect", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": settings.slow_wpm,
-         "y1": settings.fast_wpm, "fillcolor": "rgba(255,255,255,0.55)", "layer": "below",
-         "line": {"width": 1.5, "dash": "dash", "color": "#1b6e53"}},
-        # flagged spans, faintly, in the pace panel too
-        *({"type": "rect", "xref": "x", "x0": ms(f.start), "x1": ms(max(f.end, f.start + 0.5)), "yref": "y domain",
-           "y0": 0.96, "y1": 1, "fillcolor": SEVERITY_COLOURS.get(f.severity, "#999999"), "opacity": 0.7,
-           "line": {"width": 0}} for f in talk.flags),
-    ]
     annotations = [{"xref": "x domain", "x": 1, "yref": "y", "y": settings.slow_wpm, "yshift": 2,
                     "xanchor": "right", "yanchor": "bottom", "showarrow": False,
                     "text": f"target {settings.slow_wpm:.0f}\u2013{settings.fast_wpm:.0f} wpm",
                     "font": {"size": 12, "color": "#1b6e53"}}]
     layout = {
-        "height": height, "margin": {"l": 170, "r": 16, "t": 8, "b": 110},
+        "height": height, "margin": {"l": 170, "r": 16, "t": 8, "b": 90},
         "font": {"family": FONT, "size": 13, "color": "#222222"},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "barmode": "overlay", "bargap": 0.25,
         "uniformtext": {"mode": "hide", "minsize": 11},
@@ -105,14 +100,14 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
         "showlegend": True,
         "legend": {"orientation": "h", "x": 0, "y": -LEGEND_GAP_PX / plot_px, "yanchor": "top", "font": {"size": 12},
                    "itemclick": False, "itemdoubleclick": False, "traceorder": "normal"},
-        "xaxis": {"type": "date", "range": [0, end], "tickformat": tick, "hoverformat": tick,
+        "xaxis": {"type": "date", "range": [0.5, end], "tickformat": tick, "hoverformat": tick,
                   "showgrid": True, "gridcolor": "#EEEEEE", "anchor": "y", "ticks": "outside"},
         "yaxis": {"domain": [0, split], "title": {"text": "words per minute"}, "fixedrange": True,
-                  "range": _pace_range(talk, settings), "gridcolor": "#EEEEEE", "zeroline": False},
+                  "range": pace_range, "gridcolor": "#EEEEEE", "zeroline": False},
         "yaxis2": {"domain": [split + PANEL_GAP_PX / plot_px, 1], "type": "category",
                    "categoryorder": "array", "categoryarray": lanes, "range": [len(lanes) - 0.5, -0.5],
                    "fixedrange": True, "showgrid": False, "ticks": "", "ticklabelstandoff": 6},
-        "shapes": shapes, "annotations": annotations,
+        "annotations": annotations,
         "meta": {"lanes": lanes},
     }
     return {"data": traces + _legend_traces(talk), "layout": layout}
@@ -128,7 +123,7 @@ def _pace_range(talk: Talk, settings: DashboardSettings) -> list[float]:
 def _bar(lane: str, starts: list[float], ends: list[float], **extra: Any) -> dict[str, Any]:
     """A horizontal bar per span in one lane of the top panel."""
     return {"type": "bar", "orientation": "h", "xaxis": "x", "yaxis": "y2", "y": [lane] * len(starts),
-            "base": [ms(s) for s in starts], "x": [max(ms(e) - ms(s), 1) for s, e in zip(starts, ends)],
+            "base": [ms(s) for s in starts], "x": [length_ms(s, e) for s, e in zip(starts, ends)],
             "width": 0.72, "hoverinfo": "text", "showlegend": False, **extra}
 
 
@@ -219,6 +214,26 @@ def _pause_traces(talk: Talk) -> list[dict[str, Any]]:
     return traces
 
 
+def _section_bands(talk: Talk, colours: dict[str, str], pace_range: list[float]) -> dict[str, Any]:
+    """Sections as coloured bands behind the pace line (one bar trace: far cheaper to redraw than shapes)."""
+    low, high = pace_range
+    return {"type": "bar", "xaxis": "x", "yaxis": "y", "name": "sections", "showlegend": False,
+            "x": [ms((s.start + s.end) / 2) for s in talk.sections],
+            "width": [length_ms(s.start, s.end) for s in talk.sections],
+            "base": [low] * len(talk.sections), "y": [high - low] * len(talk.sections),
+            "marker": {"color": [colours.get(s.id, "#DDDDDD") for s in talk.sections], "opacity": 0.45,
+                       "line": {"width": 0}}, "hoverinfo": "skip"}
+
+
+def _target_band(end: int, settings: DashboardSettings) -> dict[str, Any]:
+    """The comfortable pace range, shaded across the whole talk."""
+    slow, fast = settings.slow_wpm, settings.fast_wpm
+    return {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y", "name": "target pace",
+            "x": [0.5, end, end, 0.5, 0.5], "y": [slow, slow, fast, fast, slow], "fill": "toself",
+            "fillcolor": "rgba(255,255,255,0.6)", "line": {"color": "#1b6e53", "width": 1.5, "dash": "dash"},
+            "hoverinfo": "skip"}
+
+
 def _pace_trace(talk: Talk, settings: DashboardSettings) -> dict[str, Any]:
     line = thin(talk.pace_line, settings.max_line_points)
     return {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y", "name": "Pace (30 s rolling)",
@@ -233,8 +248,6 @@ def _legend_traces(talk: Talk) -> list[dict[str, Any]]:
     entries = [{"type": "bar", "x": [None], "y": [None], "xaxis": "x", "yaxis": "y2", "orientation": "h",
                 "name": f"{level} severity", "marker": {"color": SEVERITY_COLOURS[level]}, "hoverinfo": "skip"}
                for level in ("high", "medium", "low") if any(f.severity == level for f in talk.flags)]
-    entries.append({"type": "bar", "x": [None], "y": [None], "xaxis": "x", "yaxis": "y", "name": "target pace (dashed band)",
-                    "marker": {"color": "white", "line": {"color": "#1b6e53", "width": 1.5}}, "hoverinfo": "skip"})
     return entries
 
 

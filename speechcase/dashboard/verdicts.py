@@ -15,6 +15,8 @@ from ..types import Flag
 from .settings import DashboardSettings
 from .talk import Talk
 
+#: The structure line names at most this many stretches of the talk, in the order spoken.
+MAX_PATH = 8
 LEVELS = {"good": "Good", "watch": "Watch", "work": "Work on", "unmeasured": "Not measured"}
 
 
@@ -103,7 +105,9 @@ def _structure(talk: Talk, s: DashboardSettings) -> Verdict:
     missing = [sid for sid in order if sid not in spoken]
     firsts = list(dict.fromkeys(spoken))
     in_order = firsts == sorted(firsts, key=order.index) and len(firsts) == len(spoken)
-    path = " \u2192 ".join(talk.section_title(sid) for sid in spoken)
+    path = " \u2192 ".join(talk.section_title(sid) for sid in spoken[:MAX_PATH])
+    if len(spoken) > MAX_PATH:
+        path += f" \u2192 \u2026 ({len(spoken)} stretches in all)"
     text = f"{len(order) - len(missing)} of {len(order)} sections, {'in order' if in_order else 'out of order'}: {path}."
     if missing:
         text += f" Missing: {', '.join(talk.section_title(sid) for sid in missing)}."
