@@ -75,6 +75,9 @@ def test_analyze_writes_a_self_contained_dashboard(rambling):
     css = "".join(re.findall(r"<style>(.*?)</style>", text, re.S))
 
     assert external_references(page, css) == []
+    # and the page forbids itself any network use, whatever a script tried
+    csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "http" not in csp
     # Plotly's JavaScript is inside the page, and every script is inline
     assert all("src" not in attrs for attrs, _ in page.scripts)
     assert any("Plotly" in body and len(body) > 1_000_000 for _, body in page.scripts)
