@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import LAUNCH_ARGS, chromium_path  # noqa: E402
 
-SHOTS = [  # (sample, picture, flag type to select)
-    ("structured_churn", "dashboard-balanced.png", "pace_fast"),
-    ("rambling_delivery", "dashboard-rambling.png", "hedging"),
+SHOTS = [  # (sample, picture, flag types to select: the first one the talk has)
+    ("structured_churn", "dashboard-balanced.png", ["pace_fast", "monotone"]),
+    ("rambling_delivery", "dashboard-rambling.png", ["stream_of_consciousness", "hedging"]),
 ]
 WIDTH, HEIGHT = 1366, 1640
 
@@ -31,7 +31,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
-        for sample, picture, flag_type in SHOTS:
+        for sample, picture, wanted in SHOTS:
             out = Path(folder) / sample
             subprocess.run([sys.executable, "-m", "speechcase.cli", "analyze", str(ROOT / "sample_audio" / f"{sample}.flac"),
                             "-o", str(out), "--quiet"], check=True, cwd=ROOT)
@@ -39,8 +39,9 @@ def main() -> None:
             page.goto((out / "dashboard.html").as_uri())
             page.wait_for_selector("body[data-ready='1']")
             types = [f["type"] for f in json.loads((out / "analysis.json").read_text())["flags"]]
-            if flag_type in types:
-                page.evaluate(f"window.speechcaseDashboard.selectFlag({types.index(flag_type)}, false)")
+            chosen = next((types.index(t) for t in wanted if t in types), None)
+            if chosen is not None:
+                page.evaluate(f"window.speechcaseDashboard.selectFlag({chosen}, false)")
             page.evaluate("document.activeElement && document.activeElement.blur()")
             page.wait_for_timeout(300)
             page.screenshot(path=str(ROOT / "docs" / picture))

@@ -90,7 +90,7 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
                     "text": f"target {settings.slow_wpm:.0f}\u2013{settings.fast_wpm:.0f} wpm",
                     "font": {"size": 12, "color": "#1b6e53"}}]
     layout = {
-        "height": height, "margin": {"l": 170, "r": 16, "t": 8, "b": 90},
+        "height": height, "margin": {"l": 200, "r": 16, "t": 8, "b": 90},
         "font": {"family": FONT, "size": 13, "color": "#222222"},
         "paper_bgcolor": "white", "plot_bgcolor": "white", "barmode": "overlay", "bargap": 0.25,
         "uniformtext": {"mode": "hide", "minsize": 11},
