@@ -1,4 +1,4 @@
-"""Command-line interface: ``speechcase analyze | transcribe | dashboard | frameworks``.
+"""Command-line interface: ``speechcase analyze | transcribe | dashboard | frameworks | history | runs | compare | export | import``.
 
 Errors print one line and exit with a documented code (``speechcase --help``);
 ``--debug`` shows the traceback instead.
@@ -23,6 +23,7 @@ from .embeddings import EMBEDDING_ENV, SentenceEncoder
 from .errors import EXIT_CODES, EXIT_INTERRUPTED, SpeechcaseError
 from .frameworks import DEFAULT_FRAMEWORK, builtin_names, load_framework
 from .storage import CACHE_ENV, write_json_atomic
+from .store import DEFAULT_SPEAKER, STORE_ENV
 from .transcribe import DEFAULT_MODEL
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code:<4}{text[0].lower()}{text[1:].rstrip('.')}"
@@ -97,6 +98,13 @@ def transcription_options(func):
     return func
 
 
+def store_option(func):
+    """``--store PATH``: the rehearsal store every history command reads and writes."""
+    return click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), envvar=STORE_ENV,
+                        help=f"Rehearsal store file [env {STORE_ENV}; default: history.sqlite3 in the user data "
+                             "folder].")(func)
+
+
 def _options(framework: str, model, compute_type, threads, cache_dir, no_cache, max_duration):
     from .pipeline import AnalyzeOptions
 
@@ -155,13 +163,18 @@ def main() -> None:
               help=f"Sentence-embedding model folder (CTranslate2) for finding sections [env {EMBEDDING_ENV}; "
                    "default: the bundled all-MiniLM-L6-v2].")
 @click.option("--timings", is_flag=True, help="Print the time each pipeline stage took (stderr).")
+@click.option("--talk", metavar="NAME", help="Record the run under this talk [default: the recording's file name].")
+@click.option("--speaker", default=DEFAULT_SPEAKER, show_default=True, help="Whose talk it is.")
+@store_option
+@click.option("--no-store", is_flag=True, help="Do not record this run in the rehearsal store.")
 @transcription_options
 @_run_safely
 def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_model: Path | None, timings: bool,
-            quiet: bool, **opts) -> None:
+            quiet: bool, talk: str | None, speaker: str, store_path: Path | None, no_store: bool, **opts) -> None:
     """Analyse INPUT (an audio/video file, or a saved transcript.json).
 
-    Writes OUTDIR/analysis.json, OUTDIR/transcript.json and OUTDIR/dashboard.html and prints a summary.
+    Writes OUTDIR/analysis.json, OUTDIR/transcript.json and OUTDIR/dashboard.html, records the run in the
+    rehearsal store (see `speechcase history`) and prints a summary.
     """
     from .dashboard import write_dashboard
     from .document import analysis_document
@@ -173,6 +186,8 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
     options = replace(_options(framework, **opts), embedding_model=embedding_model)
     load_framework(framework)  # fail fast, before any audio work
     SentenceEncoder(embedding_model)  # a missing embedding model too
+    if not no_store:
+        _open_store(store_path).close()  # a bad store fails before the analysis, too
     outdir = outdir or Path("speechcase-out") / input_path.stem
     progress = _Progress(quiet)
     began = time.perf_counter()
@@ -180,8 +195,8 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
         analysis = run_analysis(input_path, options, on_progress=progress)
     finally:
         progress.close()
-    write_json_atomic(outdir / "transcript.json", analysis.transcript.to_dict())
     document = analysis_document(analysis, str(input_path))
+    write_json_atomic(outdir / "transcript.json", analysis.transcript.to_dict())
     write_json_atomic(outdir / "analysis.json", document)
     write_dashboard(document, outdir / "dashboard.html", None if is_transcript_file(input_path) else input_path,
                     near=[input_path.parent])
@@ -189,6 +204,8 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
     for line in summary_lines(analysis, input_path, elapsed):
         click.echo(line)
     click.echo(f"Wrote {outdir / 'analysis.json'}, {outdir / 'transcript.json'} and {outdir / 'dashboard.html'}")
+    if not no_store:
+        _record_run(store_path, document, analysis, input_path, talk, speaker)
     if timings:
         for stage, seconds in analysis.timings.items():
             click.echo(f"  {stage:<16}{seconds:8.3f} s", err=True)
@@ -264,6 +281,186 @@ def frameworks(name: str | None) -> None:
                                      subsequent_indent="          "))
         for example in s.examples:
             click.echo(textwrap.fill(f'"{example}"', 100, initial_indent="    e.g. ", subsequent_indent="         "))
+
+
+# -- rehearsal history: the store, history, runs, compare, export, import ----------------------------------
+
+def _open_store(store_path: Path | None, create: bool = True):
+    from .store import open_store
+
+    return open_store(store_path, create=create)
+
+
+def _record_run(store_path: Path | None, document: dict, analysis, input_path: Path, talk: str | None,
+                speaker: str) -> None:
+    from .history import default_talk_name
+
+    talk = talk or default_talk_name(input_path, analysis.transcript.source.path)
+    with _open_store(store_path) as store:
+        run_id, replaced = store.record_run(document, analysis.transcript.to_dict(), talk, speaker)
+        count = len(store.runs(store.find_talk(talk, speaker)))
+    how = "Updated run" if replaced else "Recorded run"
+    click.echo(f"{how} {run_id} of talk '{talk}' ({count} run{'s' if count != 1 else ''}; "
+               f"`speechcase history {talk}`).")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("talk", required=False)
+@click.option("--speaker", help="Only this speaker's talk (when several speakers share a talk name).")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def history(talk: str | None, speaker: str | None, store_path: Path | None) -> None:
+    """List the runs of TALK (oldest first), or every talk with its number of runs."""
+    from .history import history_lines, talk_lines, what_changed
+
+    with _open_store(store_path, create=False) as store:
+        if talk is None:
+            talks = store.talks()
+            if not talks:
+                click.echo(f"No runs stored in {store.where} yet; `speechcase analyze INPUT --talk NAME` records one.")
+                return
+            for line in talk_lines(talks):
+                click.echo(line)
+            return
+        runs = store.runs(store.find_talk(talk, speaker))
+    for line in history_lines(runs):
+        click.echo(line)
+    if len(runs) >= 2:
+        click.echo(f"Since run {runs[-2].id}: " + "; ".join(what_changed(runs[-2], runs[-1])) + ".")
+
+
+@main.group()
+def runs() -> None:
+    """Manage stored runs: delete one, or analyse it again."""
+
+
+@runs.command("rm", epilog=EPILOG)
+@click.argument("run_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def runs_rm(run_ids: tuple[int, ...], store_path: Path | None) -> None:
+    """Delete the runs with these ids (see `speechcase history TALK`)."""
+    from .history import local_time
+
+    with _open_store(store_path, create=False) as store:
+        for run_id in run_ids:
+            run = store.delete_run(run_id)
+            click.echo(f"Deleted run {run.id} of talk '{run.talk}' ({local_time(run.recorded_at)}).")
+
+
+@runs.command("reanalyze", epilog=EPILOG)
+@click.argument("run_ids", metavar="ID...", nargs=-1, required=True, type=int)
+@click.option("--framework", metavar="NAME|FILE", help="Use this framework [default: the run's own].")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar=CACHE_ENV,
+              help=f"Cache folder for the sentence parse [env {CACHE_ENV}].")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def runs_reanalyze(run_ids: tuple[int, ...], framework: str | None, cache_dir: Path | None,
+                   store_path: Path | None) -> None:
+    """Analyse stored runs again from their stored transcripts, keeping each run's id.
+
+    Use it after upgrading speechcase, or to judge a run against another framework.
+    """
+    from .history import reanalyze_run
+    from .pipeline import AnalyzeOptions
+
+    if framework:
+        load_framework(framework)  # fail before touching any run
+    with _open_store(store_path, create=False) as store:
+        for run_id in run_ids:
+            run = reanalyze_run(store, run_id, framework, AnalyzeOptions(cache_dir=cache_dir))
+            click.echo(f"Re-analysed run {run.id} of talk '{run.talk}' with {run.framework} "
+                       f"(speechcase {run.tool_version}).")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("items", metavar="[TALK | RUN ...]", nargs=-1)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("compare.html"),
+              show_default=True, help="The comparison dashboard (HTML).")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the table behind the dashboard as CSV.")
+@click.option("--speaker", help="Only this speaker's talks.")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def compare(items: tuple[str, ...], output: Path, csv_path: Path | None, speaker: str | None,
+            store_path: Path | None) -> None:
+    """Compare rehearsals: the runs of a TALK, or the given RUN ids (default: the latest talk).
+
+    Writes a self-contained HTML dashboard (time allocation per run against the
+    targets, pace, fillers, pauses, rambling and flags across runs, and what changed
+    since the last run).
+    """
+    from .history import what_changed
+
+    with _open_store(store_path, create=False) as store:
+        runs = _select_runs(store, items, speaker)
+    from .compare import write_csv, write_dashboard
+
+    write_dashboard(runs, output)
+    click.echo(f"Wrote {output} ({len(runs)} run{'s' if len(runs) != 1 else ''}).")
+    if csv_path:
+        write_csv(runs, csv_path)
+        click.echo(f"Wrote {csv_path}")
+    if len(runs) >= 2:
+        click.echo(f"Since run {runs[-2].id}: " + "; ".join(what_changed(runs[-2], runs[-1])) + ".")
+
+
+def _select_runs(store, items: tuple[str, ...], speaker: str | None):
+    """Run ids and talk names (a number is a run id when such a run exists) -> runs, oldest first."""
+    from .errors import UnknownTalk
+
+    if not items:
+        talks = [t for t in store.talks() if speaker is None or t.speaker == speaker]
+        if not talks:
+            raise UnknownTalk(f"No runs stored in {store.where} yet; `speechcase analyze INPUT --talk NAME` "
+                              "records one.")
+        return store.runs(talks[0])
+    chosen = {}
+    for item in items:
+        found = store.runs(run_ids=[int(item)]) if item.isdigit() else []
+        for run in found or store.runs(store.find_talk(item, speaker)):
+            chosen[run.id] = run
+    return sorted(chosen.values(), key=lambda r: (r.recorded_at, r.id))
+
+
+@main.command("export", epilog=EPILOG)
+@click.argument("talk")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The JSON file to write.")
+@click.option("--speaker", help="The speaker whose talk it is (when several share the name).")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def export_cmd(talk: str, output: Path, speaker: str | None, store_path: Path | None) -> None:
+    """Write every run of TALK (documents and transcripts) to one JSON file, e.g. for a coach."""
+    from .history import export_talk
+
+    with _open_store(store_path, create=False) as store:
+        data = export_talk(store, store.find_talk(talk, speaker))
+    write_json_atomic(output, data)
+    click.echo(f"Wrote {output} ({len(data['runs'])} runs of talk '{data['talk']}').")
+
+
+@main.command("import", epilog=EPILOG)
+@click.argument("input_path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--talk", metavar="NAME", help="Import under this talk name [default: the exported one].")
+@click.option("--speaker", help="Import under this speaker [default: the exported one].")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def import_cmd(input_path: Path, talk: str | None, speaker: str | None, store_path: Path | None) -> None:
+    """Add the runs of an exported talk to the store; runs it already holds are skipped."""
+    from .history import import_export, read_export
+
+    data = read_export(input_path)
+    with _open_store(store_path) as store:
+        result = import_export(store, data, talk, speaker)
+    click.echo(f"Imported {result.imported} run{'s' if result.imported != 1 else ''} into talk '{result.talk}' "
+               f"of {result.speaker} ({result.already_present} already present).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -91,6 +91,48 @@ class BadAnalysis(SpeechcaseError):
     exit_code = 15
 
 
+class StoreNotWritable(SpeechcaseError):
+    """The rehearsal store cannot be created or written."""
+
+    exit_code = 20
+
+
+class NotAStore(SpeechcaseError):
+    """The store path holds a file that is not a (readable) speechcase store."""
+
+    exit_code = 21
+
+
+class StoreTooNew(SpeechcaseError):
+    """The store was written by a newer speechcase version."""
+
+    exit_code = 22
+
+
+class StoreBusy(SpeechcaseError):
+    """The store stayed locked by another speechcase process."""
+
+    exit_code = 23
+
+
+class UnknownRun(SpeechcaseError):
+    """No stored run has that id."""
+
+    exit_code = 24
+
+
+class UnknownTalk(SpeechcaseError):
+    """No stored talk has that name."""
+
+    exit_code = 25
+
+
+class BadExport(SpeechcaseError):
+    """A file to import that is not a speechcase export."""
+
+    exit_code = 26
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -100,6 +142,7 @@ EXIT_CODES = {
     **{cls.exit_code: (cls.__doc__ or cls.__name__).strip().splitlines()[0]
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
-                   BadAnalysis)},
+                   BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
+                   BadExport)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON atomically (see :func:`write_text_atomic`)."""
+    """Write JSON so that readers see the old file or the new one, never half of one."""
     write_text_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 

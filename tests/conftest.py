@@ -24,6 +24,14 @@ def isolated_cache(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_store(tmp_path_factory) -> Path:
+    """Runs the tests analyse are recorded in a private rehearsal store, never the user's."""
+    path = tmp_path_factory.mktemp("store") / "history.sqlite3"
+    os.environ["SPEECHCASE_STORE"] = str(path)
+    return path
+
+
 def truth(name: str) -> dict:
     return json.loads((SAMPLES / f"{name}.truth.json").read_text())
 
