@@ -6,7 +6,6 @@ dashboard (:mod:`speechcase.compare`) builds on the same rows.
 from __future__ import annotations
 
 import functools
-import json
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from . import __version__
 from .audio import format_duration
 from .errors import BadExport, BadFramework
+from .storage import read_json_file
 from .store import SEVERITIES, RunRow, Store, Talk, now
 
 EXPORT_SCHEMA = "speechcase/runs-export-v1"
@@ -196,14 +196,7 @@ class ImportResult:
 
 def read_export(path: Path) -> dict[str, Any]:
     hint = "pass a file written by `speechcase export TALK -o FILE`."
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise BadExport(f"{path} does not exist; {hint}") from exc
-    except IsADirectoryError as exc:
-        raise BadExport(f"{path} is a folder; {hint}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadExport(f"{Path(path).name} is not a JSON file ({exc}); {hint}") from exc
+    data = read_json_file(path, BadExport, hint)
     if not isinstance(data, dict) or data.get("schema") != EXPORT_SCHEMA:
         raise BadExport(f"{Path(path).name} is not a speechcase export (no \"schema\": \"{EXPORT_SCHEMA}\"); {hint}")
     return data

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-from .errors import BadTranscript, OutputNotWritable
+from .errors import BadTranscript, OutputNotWritable, SpeechcaseError
 from .types import Transcript
 
 log = logging.getLogger("speechcase")
@@ -86,15 +86,25 @@ class JsonCache:
                         "Set --cache-dir or %s to a writable folder.", self.folder, exc, CACHE_ENV)
 
 
+def read_json_file(path: Path, error: type[SpeechcaseError], hint: str) -> Any:
+    """Parse a JSON file the user passed; every way it can be wrong becomes ``error`` with ``hint``."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise error(f"{path} does not exist; {hint}") from exc
+    except IsADirectoryError as exc:
+        raise error(f"{path} is a folder; {hint}") from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"{path.name} is not a text JSON file; {hint}") from exc
+    except json.JSONDecodeError as exc:
+        raise error(f"{path.name} is not valid JSON (line {exc.lineno}); {hint}") from exc
+
+
 def load_transcript(path: Path) -> Transcript:
     """Read a ``transcript.json`` written by ``speechcase transcribe`` or ``analyze``."""
     hint = "pass the transcript.json written by `speechcase analyze` or `speechcase transcribe`."
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadTranscript(f"{path.name} is not a text JSON file; {hint}") from exc
-    except json.JSONDecodeError as exc:
-        raise BadTranscript(f"{path.name} is not valid JSON (line {exc.lineno}); {hint}") from exc
+    data = read_json_file(path, BadTranscript, hint)
     if not isinstance(data, dict) or data.get("schema") != Transcript.SCHEMA:
         raise BadTranscript(f"{path.name} is not a speechcase transcript (no \"schema\": "
                             f"\"{Transcript.SCHEMA}\"); {hint}")

@@ -234,7 +234,7 @@ def test_export_import_round_trip(rehearsals, tmp_path):
 
 
 @pytest.mark.parametrize("content,words", [
-    ("{not json", "not a JSON file"),
+    ("{not json", "not valid JSON"),
     ('{"schema": "speechcase/analysis-v1"}', "not a speechcase export"),
     (json.dumps({"schema": EXPORT_SCHEMA, "talk": "t", "speaker": "me",
                  "runs": [{"uid": "a", "recorded_at": "2026-01-01T00:00:00+00:00", "document": {}}]}), "damaged"),

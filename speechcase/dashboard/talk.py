@@ -8,12 +8,12 @@ unknown section ids and flag types are carried through unchanged.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadAnalysis
+from ..storage import read_json_file
 from ..types import BalanceRow, Filler, Flag, PaceWindow, Pause, SectionSpan, SectionSpec, Sentence, Word
 
 SCHEMA = "speechcase/analysis-v1"
@@ -57,13 +57,7 @@ class Talk:
 
 def load_document(path: Path) -> dict[str, Any]:
     """Read an ``analysis.json``; :class:`BadAnalysis` when it is not one (checked in full by :func:`read_talk`)."""
-    hint = "pass the analysis.json written by `speechcase analyze`."
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadAnalysis(f"{path.name} is not a text JSON file; {hint}") from exc
-    except json.JSONDecodeError as exc:
-        raise BadAnalysis(f"{path.name} is not valid JSON (line {exc.lineno}); {hint}") from exc
+    doc = read_json_file(path, BadAnalysis, "pass the analysis.json written by `speechcase analyze`.")
     read_talk(doc, Path(path).name)
     return doc
 
