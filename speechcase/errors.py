@@ -127,6 +127,18 @@ class BadExport(SpeechcaseError):
     exit_code = 26
 
 
+class UnknownFlag(SpeechcaseError):
+    """The run has no flag with that id."""
+
+    exit_code = 27
+
+
+class BadTimeSpan(SpeechcaseError):
+    """A note's time span that cannot be read or lies outside the recording."""
+
+    exit_code = 28
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -136,6 +148,7 @@ EXIT_CODES = {
     **{cls.exit_code: (cls.__doc__ or cls.__name__).strip().splitlines()[0]
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
-                   StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk, BadExport)},
+                   StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk, BadExport,
+                   UnknownFlag, BadTimeSpan)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }
