@@ -66,6 +66,8 @@ def _run_safely(func):
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was left behind.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors (exit 2) and Ctrl-D at a prompt: click reports them itself
         except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
             if debug:
                 raise
