@@ -1,5 +1,5 @@
-"""Command-line interface: ``speechcase analyze | transcribe | frameworks | history | runs | compare | export | import
-| review | review-stats | report``.
+"""Command-line interface: ``speechcase analyze | transcribe | dashboard | frameworks | history | runs | compare | export
+| import | review | review-stats | report``.
 
 Errors print one line and exit with a documented code (``speechcase --help``);
 ``--debug`` shows the traceback instead.
@@ -176,11 +176,13 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
             quiet: bool, talk: str | None, speaker: str, store_path: Path | None, no_store: bool, **opts) -> None:
     """Analyse INPUT (an audio/video file, or a saved transcript.json).
 
-    Writes OUTDIR/analysis.json and OUTDIR/transcript.json, records the run in the
+    Writes OUTDIR/analysis.json, OUTDIR/transcript.json and OUTDIR/dashboard.html, records the run in the
     rehearsal store (see `speechcase history`) and prints a summary.
     """
+    from .dashboard import write_dashboard
     from .document import analysis_document
     from .pipeline import analyze as run_analysis
+    from .pipeline import is_transcript_file
     from .summary import summary_lines
 
     _configure_logging(quiet)
@@ -199,10 +201,12 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
     document = analysis_document(analysis, str(input_path))
     write_json_atomic(outdir / "transcript.json", analysis.transcript.to_dict())
     write_json_atomic(outdir / "analysis.json", document)
+    write_dashboard(document, outdir / "dashboard.html", None if is_transcript_file(input_path) else input_path,
+                    near=[input_path.parent])
     elapsed = time.perf_counter() - began
     for line in summary_lines(analysis, input_path, elapsed):
         click.echo(line)
-    click.echo(f"Wrote {outdir / 'analysis.json'} and {outdir / 'transcript.json'}")
+    click.echo(f"Wrote {outdir / 'analysis.json'}, {outdir / 'transcript.json'} and {outdir / 'dashboard.html'}")
     if not no_store:
         _record_run(store_path, document, analysis, input_path, talk, speaker)
     if timings:
@@ -234,6 +238,28 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
     click.echo(f"{len(transcript.words)} words, {format_duration(transcript.source.duration)} of audio, "
                f"transcribed with {transcript.transcription.model} {how}.")
     click.echo(f"Wrote {output}")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("analysis_path", metavar="ANALYSIS.json", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="HTML file to write [default: dashboard.html next to ANALYSIS.json].")
+@click.option("--audio", type=click.Path(path_type=Path), metavar="PATH",
+              help="The recording to play from the page [default: the analysed file, where it is found].")
+@click.option("--embed-audio", is_flag=True,
+              help="Carry the recording inside the page (MP3, about 14 MB per hour) so it plays wherever the "
+                   "file goes.")
+@click.option("--debug", is_flag=True, help="Show tracebacks (also SPEECHCASE_DEBUG=1).")
+@_run_safely
+def dashboard(analysis_path: Path, output: Path | None, audio: Path | None, embed_audio: bool) -> None:
+    """Render the dashboard (one self-contained HTML page) from a saved analysis.json."""
+    from .dashboard import render_from_file
+
+    output = output or analysis_path.parent / "dashboard.html"
+    link = render_from_file(analysis_path, output, audio, embed_audio)
+    how = ("with the recording embedded" if link.embedded else f"playing {link.src}" if link.src
+           else "without audio (recording not found; pass --audio PATH)")
+    click.echo(f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {how})")
 
 
 @main.command()

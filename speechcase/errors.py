@@ -85,6 +85,12 @@ class OutputNotWritable(SpeechcaseError):
     exit_code = 14
 
 
+class BadAnalysis(SpeechcaseError):
+    """A JSON input that is not a readable speechcase analysis document."""
+
+    exit_code = 15
+
+
 class StoreNotWritable(SpeechcaseError):
     """The rehearsal store cannot be created or written."""
 
@@ -148,7 +154,7 @@ EXIT_CODES = {
     **{cls.exit_code: (cls.__doc__ or cls.__name__).strip().splitlines()[0]
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
-                   StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk, BadExport,
-                   UnknownFlag, BadTimeSpan)},
+                   BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
+                   BadExport, UnknownFlag, BadTimeSpan)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

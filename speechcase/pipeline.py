@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -35,8 +36,8 @@ from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
-from .text import build_sentences, parse, parse_key
-from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe
+from .text import build_sentences, nlp, parse, parse_key
+from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe, with_speech
 from .types import Analysis, Framework, Parse, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
 from .voicing import voiced_stretches
@@ -105,27 +106,73 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
 
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
-    with timer.stage("vad"):
-        speech = speech_regions(audio)
-        require_speech(audio, speech, options.min_speech)
-    with timer.stage("prosody"):
-        prosody = pitch_track(audio, speech)
-    with timer.stage("voicing"):
-        stretches = voiced_stretches(audio, speech)
+    finding_speech = Background(_speech, audio, options, timer)  # while the model loads
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads)
+    with timer.stage("wait_vad"):
+        speech = finding_speech.result()  # silence and too little speech are refused before Whisper runs
+    beside = Background(_audio_measures, audio, speech, options.embedding_model, timer)
     log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
              format_duration(audio.duration), model.name)
     with timer.stage("transcribe"):
         transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
                                 on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
-    transcript = replace(transcript, prosody=prosody, voiced_stretches=stretches)
+    with timer.stage("wait_beside"):
+        prosody, stretches = beside.result()
+    transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
         with timer.stage("cache"):
             cache.put(key, transcript.to_dict())
     return transcript, False
+
+
+class Background:
+    """Run ``func(*args)`` on a daemon thread; :meth:`result` waits for it and re-raises its error.
+
+    Whisper spends most of its time in CTranslate2, which releases the GIL, so
+    work done beside it (numpy, loading models) costs little wall time. A daemon
+    thread never keeps an interrupted process alive.
+    """
+
+    def __init__(self, func, *args):
+        self._value = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(func, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, func, *args) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _speech(audio, options: AnalyzeOptions, timer: StageTimer):
+    """Voice-activity regions; refuses silence and too little speech."""
+    with timer.stage("vad"):
+        speech = speech_regions(audio)
+        require_speech(audio, speech, options.min_speech)
+    return speech
+
+
+def _audio_measures(audio, speech, embedding_model: Path | None, timer: StageTimer):
+    """What is measured from the audio beside transcription: the pitch track and the steady voiced stretches;
+    then the models the analysis needs next are loaded, so they are ready when Whisper is done."""
+    with timer.stage("prosody"):
+        prosody = pitch_track(audio, speech)
+    with timer.stage("voicing"):
+        stretches = voiced_stretches(audio, speech)
+    with timer.stage("warm_models"):
+        nlp()
+        SentenceEncoder(embedding_model).encode(["warm up"])
+    return prosody, stretches
 
 
 def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,

@@ -20,6 +20,7 @@ from .types import Interval, Prosody
 HOP = 0.04
 FMIN, FMAX = 65.0, 400.0
 TELEPHONE_CUTOFF_HZ = 3600.0
+BLOCK_FRAMES = 1500  # 60 s of frames per block: memory stays flat however long the talk
 
 
 def is_telephone_band(audio: Audio, speech: list[Interval]) -> bool:
@@ -42,11 +43,7 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
         return Prosody(HOP, [], telephone=True)
     import librosa
 
-    sr = audio.sample_rate
-    hop = int(HOP * sr)
-    f0 = librosa.yin(audio.samples, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=4 * hop, hop_length=hop,
-                     center=True)
-    rms = librosa.feature.rms(y=audio.samples, frame_length=4 * hop, hop_length=hop, center=True)[0]
+    f0, rms = _yin_and_rms(librosa, audio.samples, audio.sample_rate)
     times = np.arange(f0.size) * HOP
     in_speech = np.zeros(f0.size, dtype=bool)
     for r in speech:
@@ -57,6 +54,27 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
     local = _running_median(semis, 7)
     voiced &= np.abs(semis - local) < 4  # octave errors and glitches
     return Prosody(HOP, [round(float(v), 1) if ok else None for v, ok in zip(f0, voiced)], telephone=False)
+
+
+def _yin_and_rms(librosa, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pitch and loudness per ``HOP`` frame, centred on the frame times, computed block by block.
+
+    librosa frames the whole signal at once (a 4x-overlapping copy: about 1 GB
+    for an hour), so blocks of ``BLOCK_FRAMES`` frames are framed in turn, each
+    with half a frame of its neighbours' samples on either side.
+    """
+    hop = int(HOP * sr)
+    frame = 4 * hop
+    n_frames = 1 + samples.size // hop
+    padded = np.pad(samples, frame // 2)  # what center=True would do
+    f0, rms = [], []
+    for first in range(0, n_frames, BLOCK_FRAMES):
+        count = min(BLOCK_FRAMES, n_frames - first)
+        block = padded[first * hop:(first + count - 1) * hop + frame]
+        f0.append(librosa.yin(block, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=frame, hop_length=hop,
+                              center=False))
+        rms.append(librosa.feature.rms(y=block, frame_length=frame, hop_length=hop, center=False)[0])
+    return np.concatenate(f0)[:n_frames], np.concatenate(rms)[:n_frames]
 
 
 def _running_median(values: np.ndarray, width: int) -> np.ndarray:

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -140,12 +140,13 @@ def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_t
 def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options: DecodeOptions,
                compute_type: str = "int8", threads: int = 0,
                on_progress: Callable[[float], None] | None = None) -> Transcript:
-    """Transcribe the speech regions of ``audio`` with word timestamps.
+    """Transcribe the speech of ``audio`` with word timestamps.
 
     Only speech is decoded: batched (the default) lets faster-whisper pack it
     into 30 s windows; sequential decodes the padded ``speech`` chunks as one
-    stream. Either way word times refer to the original recording, and words
-    outside ``speech`` that look invented are dropped.
+    stream. Either way word times refer to the original recording. The
+    transcript has no speech regions yet; the caller adds them with
+    :func:`with_speech`, which also drops the words Whisper invented in silence.
     ``on_progress`` receives the audio time (seconds) decoded so far.
     """
     whisper = load_model(model.load, compute_type, threads)
@@ -163,7 +164,6 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
                 words.append(Word(text, round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
         if on_progress:
             on_progress(min(segment.end, audio.duration))
-    words = drop_phantom_words(sorted(words, key=lambda w: w.start), speech)
     seconds = time.perf_counter() - began
     if on_progress:
         on_progress(audio.duration)
@@ -172,9 +172,15 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
         transcription=TranscriptionInfo(model=model.name, language="en", seconds=round(seconds, 2),
                                         options={"model_id": model.id, "compute_type": compute_type,
                                                  **asdict(options)}),
-        words=words,
-        speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech],
+        words=sorted(words, key=lambda w: w.start),
+        speech=None,
     )
+
+
+def with_speech(transcript: Transcript, speech: list[Interval]) -> Transcript:
+    """Attach the voice-activity regions, dropping the words Whisper invented outside them."""
+    return replace(transcript, words=drop_phantom_words(transcript.words, speech),
+                   speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech])
 
 
 def _decode_kwargs(options: DecodeOptions) -> dict:

@@ -57,3 +57,17 @@ def test_pitch_is_saved_in_the_transcript_and_summarised(analysed):
     assert transcript["prosody"]["hop"] == 0.04 and any(transcript["prosody"]["f0"])
     pitch = load_json(analysed("rambling_delivery") / "analysis.json")["summary"]["pitch"]
     assert pitch["measured"] and pitch["range_semitones"] > 0
+
+
+def test_blockwise_pitch_equals_librosa_on_the_whole_signal():
+    """Pitch is computed in 60 s blocks to keep memory flat; the result must not depend on the blocks."""
+    import librosa
+
+    from speechcase.prosody import FMAX, FMIN, HOP, _yin_and_rms
+
+    audio = load_audio(SAMPLES / "structured_churn.flac")  # two minutes: crosses a block boundary
+    sr, hop = audio.sample_rate, int(HOP * audio.sample_rate)
+    f0, rms = _yin_and_rms(librosa, audio.samples, sr)
+    whole = librosa.yin(audio.samples, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=4 * hop, hop_length=hop)
+    assert f0.shape == whole.shape and np.allclose(f0, whole)
+    assert np.allclose(rms, librosa.feature.rms(y=audio.samples, frame_length=4 * hop, hop_length=hop)[0])

@@ -1,0 +1,321 @@
+"""The dashboard: structure of the page, escaping, size of a long talk, the CLI, and a real browser."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLES, load_json, run_cli
+from long_talk import repeat_document
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+class _Page(HTMLParser):
+    """Collects every tag with its attributes, and the text of each <script>."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self._in_script: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._in_script = dict(attrs)
+            self.scripts.append((self._in_script, ""))
+
+    def handle_data(self, data):
+        if self._in_script is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = None
+
+
+def parse_page(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    return page
+
+
+def page_data(page: _Page) -> dict:
+    return json.loads(next(text for attrs, text in page.scripts if attrs.get("id") == "dashboard-data"))
+
+
+def external_references(page: _Page, css: str) -> list[str]:
+    """Every attribute or CSS url() that would load something from outside the machine."""
+    found = [f"{tag} {name}={value}" for tag, attrs in page.tags for name, value in attrs.items()
+             if name in ("src", "href", "data", "poster", "srcset", "action") and value
+             and re.match(r"\s*(https?:|//|ftp:|ws)", value, re.I)]
+    found += re.findall(r"url\(\s*['\"]?\s*(?:https?:|//)[^)]*\)", css, re.I)
+    found += [f"<link {attrs}>" for tag, attrs in page.tags if tag == "link"]
+    return found
+
+
+@pytest.fixture(scope="module")
+def rambling(analysed):
+    return analysed("rambling_delivery")
+
+
+def test_analyze_writes_a_self_contained_dashboard(rambling):
+    html_file = rambling / "dashboard.html"
+    text = html_file.read_text(encoding="utf-8")
+    doc = load_json(rambling / "analysis.json")
+    page = parse_page(text)
+    css = "".join(re.findall(r"<style>(.*?)</style>", text, re.S))
+
+    assert external_references(page, css) == []
+    # and the page forbids itself any network use, whatever a script tried
+    csp = next(a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "http" not in csp
+    # Plotly's JavaScript is inside the page, and every script is inline
+    assert all("src" not in attrs for attrs, _ in page.scripts)
+    assert any("Plotly" in body and len(body) > 1_000_000 for _, body in page.scripts)
+    # the <audio> element points at the analysed recording, relative to the page
+    audio = next(attrs for tag, attrs in page.tags if tag == "audio")
+    assert not audio["src"].startswith(("/", "file:"))
+    assert (html_file.parent / audio["src"]).resolve() == (SAMPLES / "rambling_delivery.flac").resolve()
+
+    data = page_data(page)
+    names = [t.get("name") for t in data["timeline"]["data"]]
+    assert "Sentences" in names and "Pace (30 s rolling)" in names
+    lanes = data["timeline"]["layout"]["meta"]["lanes"]
+    assert lanes[:2] == ["Sections", "Sentences"] and lanes[-1] == "Pauses"
+    assert len([lane for lane in lanes if lane.startswith("\u2691")]) == len({f["type"] for f in doc["flags"]})
+    filler_points = sum(len(t["x"]) for t in data["timeline"]["data"]
+                        if t["type"] == "scatter" and t["y"] and t["y"][0] in ("Um / uh", "Discourse fillers"))
+    assert filler_points == len(doc["fillers"])
+    assert [t["name"] for t in data["allocation"]["data"]] == ["target range", "actual share"]
+    assert len(data["allocation"]["data"][0]["y"]) == len(doc["framework"]["sections"])
+
+    # every flag is listed with its time, severity, message, evidence and suggestion
+    flag_items = [attrs for tag, attrs in page.tags if tag == "li" and "flag" in attrs.get("class", "").split()]
+    assert len(flag_items) == len(doc["flags"]) == len(data["flags"]) > 0
+    for flag in doc["flags"]:
+        for field in ("message", "evidence", "suggestion", "id"):
+            assert _escaped(flag[field]) in text
+    # four verdict lines and one transcript row per sentence
+    assert len([a for t, a in page.tags if t == "li" and "verdict" in a.get("class", "")]) == 4
+    assert len([a for t, a in page.tags if t == "li" and a.get("class") == "sentence"]) == len(doc["sentences"])
+    assert text.count('<mark class="filler') >= len([f for f in doc["fillers"] if f["source"] == "asr"])
+
+
+def test_figures_are_valid_plotly(rambling):
+    import plotly.graph_objects as go
+
+    data = page_data(parse_page((rambling / "dashboard.html").read_text(encoding="utf-8")))
+    for name in ("timeline", "allocation"):
+        go.Figure(data[name])  # raises on any property Plotly does not know
+
+
+def _escaped(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def hostile_document(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    doc["source"]["path"] = f"talks/x{HOSTILE}.flac"
+    doc["sentences"][0]["text"] = HOSTILE
+    doc["words"][doc["sentences"][1]["words"][0]]["text"] = HOSTILE
+    doc["flags"][0].update(message=HOSTILE, evidence=HOSTILE, suggestion=HOSTILE, type="brand_new_<b>type</b>")
+    doc["framework"]["sections"][0]["title"] = HOSTILE
+    doc["fillers"][0]["text"] = HOSTILE
+    return doc
+
+
+def test_hostile_text_renders_as_text(rambling):
+    from speechcase.dashboard import render_dashboard
+
+    text = render_dashboard(hostile_document(load_json(rambling / "analysis.json")))
+    page = parse_page(text)
+    assert "window.__pwned" in text  # the text is there...
+    assert "<script>window" not in text and "<img src=x" not in text  # ...but never as markup
+    assert [tag for tag, _ in page.tags].count("script") == 4  # data, audio, Plotly, the page's own script
+    assert "<img" not in [tag for tag, _ in page.tags]
+    data_block = next(body for attrs, body in page.scripts if attrs.get("id") == "dashboard-data")
+    assert "<" not in data_block and ">" not in data_block
+    # the page's script writes flag titles with textContent, so they travel unescaped inside the JSON
+    assert "Brand new <b>type</b>" in json.dumps(json.loads(data_block), ensure_ascii=False)
+
+
+def test_unknown_section_ids_and_flag_types_render(rambling):
+    """The renderer knows no fixed list: an unsegmented talk and a new flag type still render, with verdicts."""
+    from speechcase.dashboard import render_dashboard
+
+    doc = load_json(rambling / "analysis.json")
+    doc["sections"] = [{"id": "unsegmented", "start": 0.3, "end": 103.6, "confidence": 0.0}]
+    for row in doc["balance"]:
+        row.update(seconds=0, share=0.0, status="missing")
+    doc["flags"][0]["type"] = "a_future_flag"
+    for sentence in doc["sentences"]:
+        sentence["section"] = "unsegmented"
+    text = render_dashboard(doc)
+    assert "A future flag" in text and "Unsegmented" in text
+    assert "Not measured" in text and "Sections were not detected" in text
+
+
+def test_a_60_minute_talk_stays_small(rambling):
+    from speechcase.dashboard import render_dashboard
+    from speechcase.dashboard.render import plotly_js
+    from speechcase.dashboard.settings import default_settings
+
+    doc = repeat_document(load_json(rambling / "analysis.json"), 60)
+    assert doc["source"]["duration"] >= 3600
+    began = time.perf_counter()
+    text = render_dashboard(doc)
+    seconds = time.perf_counter() - began
+    own = len(text.encode()) - len(plotly_js().encode())
+    data = page_data(parse_page(text))
+    pace = next(t for t in data["timeline"]["data"] if t.get("name") == "Pace (30 s rolling)")
+    assert len(pace["x"]) <= default_settings().max_line_points < len(doc["pacing"]["rolling"])
+    assert own < 2_000_000, f"{own} bytes besides Plotly for 60 minutes"
+    assert seconds < 10
+
+
+def test_dashboard_command_renders_a_saved_analysis(rambling, tmp_path):
+    out = tmp_path / "again.html"
+    result = run_cli("dashboard", rambling / "analysis.json", "-o", out, "--audio", SAMPLES / "short_deep_dive.flac")
+    assert result.exit_code == 0, result.stderr
+    assert "Wrote" in result.stdout
+    audio = next(a for t, a in parse_page(out.read_text(encoding="utf-8")).tags if t == "audio")
+    assert (out.parent / audio["src"]).resolve() == (SAMPLES / "short_deep_dive.flac").resolve()
+
+
+def test_dashboard_command_embeds_the_recording(rambling, tmp_path):
+    import av
+
+    out = tmp_path / "embedded.html"
+    result = run_cli("dashboard", rambling / "analysis.json", "-o", out, "--embed-audio")
+    assert result.exit_code == 0, result.stderr
+    page = parse_page(out.read_text(encoding="utf-8"))
+    assert next(a for t, a in page.tags if t == "audio").get("data-embedded") == "1"
+    payload = next(body for attrs, body in page.scripts if attrs.get("id") == "dashboard-audio")
+    mp3 = base64.b64decode(payload)
+    with av.open(io.BytesIO(mp3)) as container:
+        assert container.streams.audio[0].codec_context.name.startswith("mp3")
+        assert container.duration / 1e6 == pytest.approx(load_json(rambling / "analysis.json")["source"]["duration"],
+                                                         abs=0.3)
+    assert len(mp3) < 105 * 32_000 / 8 * 1.1  # 32 kbit/s
+
+
+@pytest.mark.parametrize("content,code,words", [
+    (None, 3, "does not exist"),
+    ("not json at all", 15, "not valid JSON"),
+    ('{"schema": "speechcase/transcript-v1", "words": []}', 15, "not a speechcase analysis document"),
+    ('{"schema": "speechcase/analysis-v1", "words": []}', 15, "damaged analysis document"),
+])
+def test_dashboard_command_refuses_bad_input(content, code, words, tmp_path):
+    source = tmp_path / "analysis.json"
+    if content is not None:
+        source.write_text(content)
+    result = run_cli("dashboard", source, "-o", tmp_path / "out.html")
+    assert result.exit_code == code, result.stderr
+    assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out.html").exists()
+
+
+def test_embedding_a_missing_recording_is_one_clear_error(rambling, tmp_path):
+    doc = load_json(rambling / "analysis.json")
+    doc["source"]["path"] = str(tmp_path / "gone.flac")
+    (tmp_path / "analysis.json").write_text(json.dumps(doc))
+    result = run_cli("dashboard", tmp_path / "analysis.json", "--embed-audio")
+    assert result.exit_code == 3 and "--audio PATH" in result.stderr
+    assert not (tmp_path / "dashboard.html").exists()
+
+
+# ---- in a real browser -------------------------------------------------------------------------------------------
+
+def _open(browser_page, html_file: Path):
+    page, problems = browser_page(html_file)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    return page, problems
+
+
+def test_browser_click_a_flag_plays_from_it(browser_page, analysed, tmp_path):
+    folder = analysed("structured_churn")
+    doc = load_json(folder / "analysis.json")
+    flag_index, flag = next((k, f) for k, f in enumerate(doc["flags"]) if f["start"] > 10)
+    page, problems = _open(browser_page, folder / "dashboard.html")
+    assert page.evaluate("document.getElementById('player').currentTime") == 0
+    assert page.locator(".flag-list .flag").count() == len(doc["flags"])
+    assert page.locator("#timeline .main-svg").count() > 0 and page.locator("#allocation .main-svg").count() > 0
+
+    page.click(f"#flag-{flag_index} .flag-play")
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {flag['start']}) < 1.5",
+                           timeout=10_000)
+    assert page.locator(f"#flag-{flag_index}").get_attribute("class").split()[-1] == "selected"
+    # the flag's span is marked over the timeline, where the x axis puts it
+    mark = page.locator("#flag-mark")
+    assert mark.is_visible() and mark.get_attribute("data-flag") == str(flag_index)
+    box, plot = mark.bounding_box(), page.locator("#timeline .nsewdrag").first.bounding_box()
+    duration = doc["source"]["duration"]
+    assert (box["x"] - plot["x"]) / plot["width"] == pytest.approx(flag["start"] / duration, abs=0.01)
+    assert (box["x"] + box["width"] - plot["x"]) / plot["width"] == pytest.approx(flag["end"] / duration, abs=0.01)
+    assert page.locator(".sentence.in-flag").count() > 0
+
+    page.click(".transcript .sentence:nth-child(3) .ts")  # a transcript timestamp seeks too
+    third = doc["sentences"][2]["start"]
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {third}) < 1.5")
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    assert (tmp_path / "dashboard.png").stat().st_size > 50_000
+    assert problems == []
+
+
+def test_browser_hostile_text_stays_text(browser_page, rambling, tmp_path):
+    from speechcase.dashboard import render_dashboard
+
+    html_file = tmp_path / "hostile.html"
+    html_file.write_text(render_dashboard(hostile_document(load_json(rambling / "analysis.json"))), encoding="utf-8")
+    page, problems = _open(browser_page, html_file)
+    assert page.evaluate("window.__pwned") is None
+    assert HOSTILE in page.locator(".transcript .sentence").nth(1).inner_text()
+    assert HOSTILE in page.locator(".flag-list .flag").first.inner_text()
+    assert "window.__pwned" in page.locator("h1").inner_text()
+    assert problems == []
+
+
+def test_browser_embedded_audio_plays_from_a_flag(browser_page, rambling, tmp_path):
+    from speechcase.dashboard import write_dashboard
+
+    doc = load_json(rambling / "analysis.json")
+    html_file = tmp_path / "moved" / "dashboard.html"
+    write_dashboard(doc, html_file, SAMPLES / "rambling_delivery.flac", embed_audio=True)
+    page, problems = _open(browser_page, html_file)
+    assert page.evaluate("document.getElementById('player').src").startswith("blob:")
+    last = len(doc["flags"]) - 1
+    page.click(f"#flag-{last}")
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {doc['flags'][last]['start']})"
+                           " < 1.5", timeout=10_000)
+    assert problems == []
+
+
+def test_browser_every_mark_lies_on_the_time_axis(browser_page, rambling):
+    """Each bar and marker is drawn inside the plot: times of 1-10 s are not taken for years (3680 ms != 3680 AD)."""
+    page, problems = _open(browser_page, rambling / "dashboard.html")
+    outside = page.evaluate("""() => {
+        const gd = document.getElementById('timeline'), width = gd._fullLayout.width, bad = [];
+        const numbers = s => (s.match(/-?\\d+(\\.\\d+)?(e[+-]?\\d+)?/g) || []).map(Number);
+        gd.querySelectorAll('.barlayer path').forEach(p => {
+            if (numbers(p.getAttribute('d') || '').some(v => Math.abs(v) > width)) bad.push(p.getAttribute('d'));
+        });
+        gd.querySelectorAll('.scatterlayer path.point').forEach(p => {
+            if (numbers(p.getAttribute('transform') || '').some(v => Math.abs(v) > width)) bad.push(p.getAttribute('transform'));
+        });
+        return bad; }""")
+    assert outside == []
+    doc = load_json(rambling / "analysis.json")
+    drawn = page.evaluate("document.querySelectorAll('#timeline .barlayer path').length")
+    assert drawn >= len(doc["sections"]) * 2 + len(doc["sentences"]) + len(doc["flags"]) + len(doc["pauses"])
+    assert problems == []
