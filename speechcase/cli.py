@@ -241,7 +241,7 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
 
 
 @main.command(epilog=EPILOG)
-@click.argument("analysis_path", metavar="ANALYSIS.json", type=click.Path(path_type=Path))
+@click.argument("analysis_path", metavar="[ANALYSIS.json]", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="HTML file to write [default: dashboard.html next to ANALYSIS.json].")
 @click.option("--audio", type=click.Path(path_type=Path), metavar="PATH",
@@ -249,17 +249,42 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
 @click.option("--embed-audio", is_flag=True,
               help="Carry the recording inside the page (MP3, about 14 MB per hour) so it plays wherever the "
                    "file goes.")
+@click.option("--run", "run_id", type=int, metavar="RUN",
+              help="Render stored run RUN instead, with its coach review (see `speechcase review`).")
+@store_option
 @click.option("--debug", is_flag=True, help="Show tracebacks (also SPEECHCASE_DEBUG=1).")
 @_run_safely
-def dashboard(analysis_path: Path, output: Path | None, audio: Path | None, embed_audio: bool) -> None:
-    """Render the dashboard (one self-contained HTML page) from a saved analysis.json."""
+def dashboard(analysis_path: Path | None, output: Path | None, audio: Path | None, embed_audio: bool,
+              run_id: int | None, store_path: Path | None) -> None:
+    """Render the dashboard (one self-contained HTML page) from a saved analysis.json, or a stored run."""
     from .dashboard import render_from_file
 
-    output = output or analysis_path.parent / "dashboard.html"
-    link = render_from_file(analysis_path, output, audio, embed_audio)
+    if (analysis_path is None) == (run_id is None):
+        raise click.UsageError("Pass ANALYSIS.json or --run RUN (one of them).")
+    if run_id is not None:
+        link = _run_dashboard(run_id, output, audio, embed_audio, store_path)
+        output = output or Path(f"dashboard-run-{run_id}.html")
+    else:
+        output = output or analysis_path.parent / "dashboard.html"
+        link = render_from_file(analysis_path, output, audio, embed_audio)
     how = ("with the recording embedded" if link.embedded else f"playing {link.src}" if link.src
            else "without audio (recording not found; pass --audio PATH)")
     click.echo(f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {how})")
+
+
+def _run_dashboard(run_id: int, output: Path | None, audio: Path | None, embed_audio: bool, store_path: Path | None):
+    """A stored run's dashboard, showing its coach review."""
+    from .audio import check_input_file
+    from .dashboard import ReviewView, write_dashboard
+    from .reviews import run_review
+
+    with _open_store(store_path, create=False) as store:
+        document = store.document(run_id)
+        review = ReviewView.from_run_review(run_review(store, run_id))
+    if audio is not None:
+        check_input_file(audio)
+    return write_dashboard(document, output or Path(f"dashboard-run-{run_id}.html"), audio, embed_audio,
+                           near=[Path.cwd()], review=review)
 
 
 @main.command()
