@@ -411,3 +411,42 @@ def test_time_spans_and_overlap():
     assert span_overlap((0, 10), (10, 20)) is None  # neighbours do not overlap
     assert span_overlap((5, 5), (0, 10)) == 0.0 and span_overlap((5, 5), (5, 5)) == 1.0
     assert span_overlap((11, 11), (0, 10)) is None
+
+
+# -- the dashboard with the review --------------------------------------------------------------------------
+
+def test_dashboard_shows_the_review(reviewed, tmp_path, browser_page):
+    store, flags = reviewed
+    result = run_cli("dashboard", "--run", "1", "--store", store, "-o", tmp_path / "dash.html")
+    assert result.exit_code == 0, result.stderr
+    html_text = (tmp_path / "dash.html").read_text()
+    assert "window.pwned = 1</script>" not in html_text and "onerror=\"window" not in html_text
+    page, problems = browser_page(tmp_path / "dash.html")
+    agreed = page.locator(f'li.flag[data-flag-id="{flags[0]["id"]}"]')
+    dismissed = page.locator(f'li.flag[data-flag-id="{flags[1]["id"]}"]')
+    untouched = page.locator(f'li.flag[data-flag-id="{flags[2]["id"]}"]')
+    assert "review-agree" in agreed.get_attribute("class") and "coach agrees (anna)" in agreed.inner_text()
+    assert agreed.locator(".coach-comment").inner_text().endswith(HOSTILE)
+    assert "review-dismiss" in dismissed.get_attribute("class")
+    assert "dismissed by the coach (ben)" in dismissed.inner_text()
+    assert dismissed.evaluate("el => getComputedStyle(el).filter") == "grayscale(1)"
+    assert float(dismissed.evaluate("el => getComputedStyle(el).opacity")) < 1
+    assert untouched.locator(".review-badge").count() == 0 and untouched.evaluate(
+        "el => getComputedStyle(el).filter") == "none"
+    assert page.locator(".coach-notes .coach-comment").inner_text() == "Lovely <b>energy</b> here."
+    # On the timeline: a Coach lane with the note and the comment on the agreed flag (not the dismissed one's).
+    coach = page.evaluate("""() => document.getElementById('timeline').data
+        .filter(t => t.name === 'Coach comment').map(t => t.hovertext)""")
+    assert len(coach) == 1 and len(coach[0]) == 2
+    assert any("&lt;script&gt;" in text for text in coach[0]) and not any("Ignore" in text for text in coach[0])
+    assert page.evaluate("window.pwned") is None
+    # A click on the note's time plays from there.
+    page.locator(".coach-notes .ts").click()
+    page.wait_for_function("Math.abs(document.getElementById('player').currentTime - 70) < 1.5")
+    assert problems == []
+
+
+def test_dashboard_needs_a_document_or_a_run(store, tmp_path):
+    assert run_cli("dashboard", "--store", store).exit_code == 2
+    assert run_cli("dashboard", "--run", "9", "--store", store, "-o", tmp_path / "d.html").exit_code == 24
+    assert not (tmp_path / "d.html").exists()
