@@ -1,4 +1,5 @@
-"""Command-line interface: ``speechcase analyze | transcribe | dashboard | frameworks | history | runs | compare | export | import``.
+"""Command-line interface: ``speechcase analyze | transcribe | dashboard | frameworks | history | runs | compare | export
+| import | review | review-stats | report``.
 
 Errors print one line and exit with a documented code (``speechcase --help``);
 ``--debug`` shows the traceback instead.
@@ -65,6 +66,8 @@ def _run_safely(func):
         except KeyboardInterrupt:
             click.echo("Interrupted; nothing half-written was left behind.", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # usage errors (exit 2) and Ctrl-D at a prompt: click reports them itself
         except Exception as exc:  # a bug: say so in one line, keep the traceback for --debug
             if debug:
                 raise
@@ -238,7 +241,7 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
 
 
 @main.command(epilog=EPILOG)
-@click.argument("analysis_path", metavar="ANALYSIS.json", type=click.Path(path_type=Path))
+@click.argument("analysis_path", metavar="[ANALYSIS.json]", type=click.Path(path_type=Path), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="HTML file to write [default: dashboard.html next to ANALYSIS.json].")
 @click.option("--audio", type=click.Path(path_type=Path), metavar="PATH",
@@ -246,17 +249,42 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
 @click.option("--embed-audio", is_flag=True,
               help="Carry the recording inside the page (MP3, about 14 MB per hour) so it plays wherever the "
                    "file goes.")
+@click.option("--run", "run_id", type=int, metavar="RUN",
+              help="Render stored run RUN instead, with its coach review (see `speechcase review`).")
+@store_option
 @click.option("--debug", is_flag=True, help="Show tracebacks (also SPEECHCASE_DEBUG=1).")
 @_run_safely
-def dashboard(analysis_path: Path, output: Path | None, audio: Path | None, embed_audio: bool) -> None:
-    """Render the dashboard (one self-contained HTML page) from a saved analysis.json."""
+def dashboard(analysis_path: Path | None, output: Path | None, audio: Path | None, embed_audio: bool,
+              run_id: int | None, store_path: Path | None) -> None:
+    """Render the dashboard (one self-contained HTML page) from a saved analysis.json, or a stored run."""
     from .dashboard import render_from_file
 
-    output = output or analysis_path.parent / "dashboard.html"
-    link = render_from_file(analysis_path, output, audio, embed_audio)
+    if (analysis_path is None) == (run_id is None):
+        raise click.UsageError("Pass ANALYSIS.json or --run RUN (one of them).")
+    if run_id is not None:
+        link = _run_dashboard(run_id, output, audio, embed_audio, store_path)
+        output = output or Path(f"dashboard-run-{run_id}.html")
+    else:
+        output = output or analysis_path.parent / "dashboard.html"
+        link = render_from_file(analysis_path, output, audio, embed_audio)
     how = ("with the recording embedded" if link.embedded else f"playing {link.src}" if link.src
            else "without audio (recording not found; pass --audio PATH)")
     click.echo(f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {how})")
+
+
+def _run_dashboard(run_id: int, output: Path | None, audio: Path | None, embed_audio: bool, store_path: Path | None):
+    """A stored run's dashboard, showing its coach review."""
+    from .audio import check_input_file
+    from .dashboard import ReviewView, write_dashboard
+    from .reviews import run_review
+
+    with _open_store(store_path, create=False) as store:
+        document = store.document(run_id)
+        review = ReviewView.from_run_review(run_review(store, run_id))
+    if audio is not None:
+        check_input_file(audio)
+    return write_dashboard(document, output or Path(f"dashboard-run-{run_id}.html"), audio, embed_audio,
+                           near=[Path.cwd()], review=review)
 
 
 @main.command()
@@ -299,9 +327,20 @@ def _record_run(store_path: Path | None, document: dict, analysis, input_path: P
     with _open_store(store_path) as store:
         run_id, replaced = store.record_run(document, analysis.transcript.to_dict(), talk, speaker)
         count = len(store.runs(store.find_talk(talk, speaker)))
-    how = "Updated run" if replaced else "Recorded run"
-    click.echo(f"{how} {run_id} of talk '{talk}' ({count} run{'s' if count != 1 else ''}; "
-               f"`speechcase history {talk}`).")
+        how = "Updated run" if replaced else "Recorded run"
+        click.echo(f"{how} {run_id} of talk '{talk}' ({count} run{'s' if count != 1 else ''}; "
+                   f"`speechcase history {talk}`).")
+        if replaced:
+            _report_unmatched(store, run_id)
+
+
+def _report_unmatched(store, run_id: int) -> None:
+    """After a new analysis of a reviewed run: say which coach reviews found no flag to stay on."""
+    from .review_session import unmatched_lines
+    from .reviews import run_review
+
+    for line in unmatched_lines(run_review(store, run_id)):
+        click.echo(line)
 
 
 @main.command(epilog=EPILOG)
@@ -374,6 +413,7 @@ def runs_reanalyze(run_ids: tuple[int, ...], framework: str | None, cache_dir: P
             run = reanalyze_run(store, run_id, framework, AnalyzeOptions(cache_dir=cache_dir))
             click.echo(f"Re-analysed run {run.id} of talk '{run.talk}' with {run.framework} "
                        f"(speechcase {run.tool_version}).")
+            _report_unmatched(store, run.id)
 
 
 @main.command(epilog=EPILOG)
@@ -461,6 +501,145 @@ def import_cmd(input_path: Path, talk: str | None, speaker: str | None, store_pa
         result = import_export(store, data, talk, speaker)
     click.echo(f"Imported {result.imported} run{'s' if result.imported != 1 else ''} into talk '{result.talk}' "
                f"of {result.speaker} ({result.already_present} already present).")
+
+
+# -- coach review: review, review-stats, report --------------------------------------------------------------
+
+@main.command(epilog=EPILOG)
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("--flag", "flag_ref", metavar="ID", help="The flag to decide on (e.g. f-003, or 3), without prompts.")
+@click.option("--agree/--dismiss", "agree", default=None, help="With --flag: the coach agrees with the flag, or not.")
+@click.option("--unset", is_flag=True, help="With --flag: take back the decision (the comment stays).")
+@click.option("--comment", metavar="TEXT", help="With --flag: the coach's comment on it ('' clears it).")
+@click.option("--note", metavar="TEXT", help="Add a free note on the span given by --at (flagged or not).")
+@click.option("--at", "at", metavar="START[-END]", help="The note's span, e.g. 83, 1:23 or 1:23-1:40.")
+@click.option("--reviewer", metavar="NAME", envvar="SPEECHCASE_REVIEWER",
+              help="Who is reviewing [env SPEECHCASE_REVIEWER; default: the login name].")
+@click.option("--list", "list_only", is_flag=True, help="Print the flags with their review and the notes, and stop.")
+@click.option("--pending", is_flag=True, help="Go through only the flags without a decision.")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def review(run_id: int, flag_ref: str | None, agree: bool | None, unset: bool, comment: str | None, note: str | None,
+           at: str | None, reviewer: str | None, list_only: bool, pending: bool, store_path: Path | None) -> None:
+    """Review the flags of stored run RUN as a coach: agree, dismiss, comment, add notes.
+
+    Without options it goes through the flags in time order, showing the words said,
+    the evidence and the suggestion, and can play each moment (with ffplay, paplay,
+    aplay or afplay when one is installed). With --flag ID (and --agree, --dismiss,
+    --unset or --comment) or --note TEXT --at START[-END] it records one decision or
+    note without prompts.
+    """
+    from .reviews import add_note, default_reviewer, find_flag, parse_span, record_decision
+
+    decision = "unset" if unset else {True: "agree", False: "dismiss", None: None}[agree]
+    if unset and agree is not None:
+        raise click.UsageError("Pass only one of --agree, --dismiss and --unset.")
+    if (decision or comment is not None) and not flag_ref:
+        raise click.UsageError("--agree, --dismiss, --unset and --comment need --flag ID.")
+    if flag_ref and decision is None and comment is None:
+        raise click.UsageError("With --flag, pass --agree, --dismiss, --unset or --comment.")
+    if (note is None) != (at is None):
+        raise click.UsageError("--note TEXT and --at START[-END] go together.")
+    if note is not None and not note.strip():
+        raise click.UsageError("--note needs some text.")
+    reviewer = reviewer or default_reviewer()
+    with _open_store(store_path, create=False) as store:
+        run = store.run(run_id)
+        if flag_ref or note is not None:
+            document = store.document(run_id)
+            if flag_ref:
+                flag = find_flag(document, flag_ref)
+                saved = record_decision(store, run_id, flag, decision, comment, reviewer)
+                said = {"agree": "agreed with", "dismiss": "dismissed", "unset": "no decision on"}[saved.decision]
+                click.echo(f"Run {run_id}: {reviewer} {said} {flag['id']} ({flag['type']})"
+                           + (f' with the comment "{saved.comment}"' if saved.comment else "") + ".")
+            if note is not None:
+                start, end = parse_span(at, float(document["source"]["duration"]))
+                saved_note = add_note(store, run_id, start, end, note.strip(), reviewer)
+                from .review_session import span_label
+
+                click.echo(f"Run {run_id}: note {saved_note.id} by {reviewer} at {span_label(start, end)}.")
+            return
+        if list_only:
+            for line in _review_listing(store, run):
+                click.echo(line)
+            return
+        from .review_session import TerminalReview
+
+        TerminalReview(store, run, reviewer, pending_only=pending).start()
+
+
+def _review_listing(store, run) -> list[str]:
+    from .review_session import review_label, span_label, unmatched_lines
+    from .reviews import flags_in_time_order, run_review
+
+    document = store.document(run.id)
+    state = run_review(store, run.id)
+    lines = [f"Run {run.id} of talk '{run.talk}' ({run.speaker}): {len(document['flags'])} flags, "
+             f"{len(state.notes)} notes."]
+    for flag in flags_in_time_order(document):
+        found = state.for_flag(flag["id"])
+        lines.append(f"  {flag['id']}  {span_label(flag['start'], flag['end']):<11} {flag['type']} "
+                     f"({flag['severity']}): " + (review_label(found) if found else "not reviewed"))
+    for n in state.notes:
+        lines.append(f"  note {n.id} at {span_label(n.start, n.end)} by {n.reviewer}: {n.text}")
+    return lines + unmatched_lines(state)
+
+
+@main.command("review-stats", epilog=EPILOG)
+@click.option("--talk", metavar="NAME", help="Only the runs of this talk.")
+@click.option("--by-talk", is_flag=True, help="One table row per talk and flag type.")
+@click.option("--reviewer", metavar="NAME", help="Only this coach's decisions.")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def review_stats_cmd(talk: str | None, by_talk: bool, reviewer: str | None, store_path: Path | None) -> None:
+    """Per flag type, how often coaches agreed with the tool: the signal for tuning its thresholds."""
+    from .reviews import review_stats
+
+    with _open_store(store_path, create=False) as store:
+        if talk:
+            store.find_talk(talk)
+        stats = review_stats(store, talk, by_talk, reviewer)
+    if not stats:
+        click.echo("No reviewed flags yet; `speechcase review RUN` reviews a run's flags.")
+        return
+    header = (["talk"] if by_talk else []) + ["flag type", "flags", "reviewed", "agreed", "dismissed", "agree share"]
+    rows = [([s.talk or ""] if by_talk else []) + [
+        s.flag_type, str(s.flags), str(s.decided + s.undecided), str(s.agreed), str(s.dismissed),
+        f"{s.agree_share * 100:.0f} %" if s.agree_share is not None else "-"] for s in stats]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    first_numeric = 2 if by_talk else 1
+    for r in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) if i < first_numeric else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    agreed, decided = sum(s.agreed for s in stats), sum(s.decided for s in stats)
+    if decided:
+        click.echo(f"All types: coaches agreed with {agreed} of {decided} decided flags ({agreed / decided:.0%}).")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("run_id", metavar="RUN", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write [default: report-RUN.html, or .md with --format md].")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]),
+              help="HTML page or Markdown summary [default: from the output's suffix, else html].")
+@store_option
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@_run_safely
+def report(run_id: int, output: Path | None, fmt: str | None, store_path: Path | None) -> None:
+    """Write the candidate's report of reviewed run RUN: coach comments first, dismissed flags left out."""
+    from .report import build_report, render_html, render_markdown
+    from .storage import write_text_atomic
+
+    fmt = fmt or ("md" if output and output.suffix.lower() in (".md", ".markdown") else "html")
+    output = output or Path(f"report-{run_id}.{fmt}")
+    with _open_store(store_path, create=False) as store:
+        content = build_report(store, run_id)
+    write_text_atomic(output, render_html(content) if fmt == "html" else render_markdown(content))
+    click.echo(f"Wrote {output}: {len(content.coach)} coach comments, {len(content.flags)} flags "
+               f"({content.hidden} dismissed by the coach left out).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -133,6 +133,18 @@ class BadExport(SpeechcaseError):
     exit_code = 26
 
 
+class UnknownFlag(SpeechcaseError):
+    """The run has no flag with that id."""
+
+    exit_code = 27
+
+
+class BadTimeSpan(SpeechcaseError):
+    """A note's time span that cannot be read or lies outside the recording."""
+
+    exit_code = 28
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -143,6 +155,6 @@ EXIT_CODES = {
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
                    BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
-                   BadExport)},
+                   BadExport, UnknownFlag, BadTimeSpan)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

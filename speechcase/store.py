@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 1, ``PRAGMA user_version``):
+Layout (schema version 2, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -10,10 +10,10 @@ Layout (schema version 1, ``PRAGMA user_version``):
   ``run_flags`` (one row per flag) are *derived* from the document and rebuilt
   whenever a run is re-analysed.
 
-Room for what comes next: tables that hold human input (the coach review of
-flags) must reference ``runs(id)`` only and keep their own copy of a flag's type
-and span, never a foreign key into ``run_flags``, so re-analysing a run never
-deletes them. Add them as a new entry in :data:`MIGRATIONS`; never edit an
+Human input (the coach review: ``flag_reviews`` and ``coach_notes``, schema
+version 2, see :mod:`speechcase.reviews`) references ``runs(id)`` only and keeps
+its own copy of a flag's type and span, never a foreign key into ``run_flags``,
+so re-analysing a run re-attaches it instead of deleting it. Add new tables as a new entry in :data:`MIGRATIONS`; never edit an
 existing entry.
 
 Safety: WAL journal, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction
@@ -117,6 +117,34 @@ MIGRATIONS: list[list[str]] = [
             end_s REAL NOT NULL,
             PRIMARY KEY (run_id, flag_id))""",
         "CREATE INDEX run_flags_by_type ON run_flags (type, severity)",
+    ],
+    # 1 -> 2: the coach review (speechcase.reviews). Human input: it references runs(id) only and keeps its
+    # own copy of each flag's type and span, so re-analysis re-attaches it instead of deleting it.
+    [
+        """CREATE TABLE flag_reviews (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            flag_id TEXT,
+            last_flag_id TEXT NOT NULL,
+            flag_type TEXT NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            decision TEXT NOT NULL CHECK (decision IN ('agree', 'dismiss', 'unset')),
+            comment TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            unmatched_at TEXT,
+            UNIQUE (run_id, flag_id))""",
+        "CREATE INDEX flag_reviews_by_type ON flag_reviews (flag_type, decision)",
+        """CREATE TABLE coach_notes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            text TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            created_at TEXT NOT NULL)""",
+        "CREATE INDEX coach_notes_by_run ON coach_notes (run_id, start_s)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -306,6 +334,9 @@ class Store:
         db.execute("DELETE FROM run_sections WHERE run_id = ?", (run_id,))
         db.execute("DELETE FROM run_flags WHERE run_id = ?", (run_id,))
         self._write_derived(db, run_id, document)
+        from .reviews import reattach_reviews  # the coach review follows the new flags, in this transaction
+
+        reattach_reviews(db, run_id, document["flags"])
 
     @staticmethod
     def _write_derived(db: sqlite3.Connection, run_id: int, document: dict[str, Any]) -> None:

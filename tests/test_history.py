@@ -322,21 +322,21 @@ def test_reading_commands_leave_no_store_behind(tmp_path):
 
 
 def test_schema_migrations_run_forward_once(store_copy, monkeypatch):
-    """A later schema version (as the coach review will add) migrates an existing store in place, keeping its runs."""
+    """A later schema version migrates an existing store in place, keeping its runs."""
     import speechcase.store as store_module
 
     with open_store(store_copy) as db:
         before = [(r.id, r.uid, r.metrics) for r in db.runs()]
-    reviews = ("CREATE TABLE flag_reviews (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
-               "flag_type TEXT NOT NULL, start_s REAL NOT NULL, end_s REAL NOT NULL, decision TEXT)")
-    migrations = [*store_module.MIGRATIONS, [reviews]]
+    later = ("CREATE TABLE later_notes (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, "
+             "start_s REAL NOT NULL, end_s REAL NOT NULL, text TEXT)")
+    migrations = [*store_module.MIGRATIONS, [later]]
     monkeypatch.setattr(store_module, "MIGRATIONS", migrations)
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", len(migrations))
     with open_store(store_copy) as db:
         assert [(r.id, r.uid, r.metrics) for r in db.runs()] == before
     with open_store(store_copy) as db:  # a second open finds nothing left to do
         assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
-        assert db.conn.execute("SELECT COUNT(*) FROM flag_reviews").fetchone()[0] == 0
+        assert db.conn.execute("SELECT COUNT(*) FROM later_notes").fetchone()[0] == 0
 
 
 def test_an_empty_file_becomes_a_store(tmp_path):

@@ -14,13 +14,15 @@ from ..errors import InputMissing
 from ..storage import write_text_atomic
 from .audio import AudioLink, find_recording, link_recording
 from .render import render_dashboard
+from .review import ReviewView
 from .talk import load_document
 
-__all__ = ["AudioLink", "load_document", "render_dashboard", "render_from_file", "write_dashboard"]
+__all__ = ["AudioLink", "ReviewView", "load_document", "render_dashboard", "render_from_file", "write_dashboard"]
 
 
 def write_dashboard(document: dict[str, Any], html_file: Path, recording: Path | None = None,
-                    embed_audio: bool = False, near: list[Path] | None = None) -> AudioLink:
+                    embed_audio: bool = False, near: list[Path] | None = None,
+                    review: ReviewView | None = None) -> AudioLink:
     """Render ``document`` to ``html_file`` (atomically); returns how the recording was linked.
 
     Without ``recording``, the document's ``source.path`` is looked up as
@@ -31,7 +33,7 @@ def write_dashboard(document: dict[str, Any], html_file: Path, recording: Path |
     if recording is None:
         recording = find_recording(str(document.get("source", {}).get("path", "")), near or [])
     audio = link_recording(recording, html_file, embed_audio)
-    write_text_atomic(html_file, render_dashboard(document, audio))
+    write_text_atomic(html_file, render_dashboard(document, audio, review=review))
     return audio
 
 

@@ -156,13 +156,12 @@
         if (item && !String(window.getSelection() || "")) { selectFlag(parseInt(item.dataset.flag, 10), true); }
       });
     }
-    var transcript = document.querySelector(".transcript");
-    if (transcript) {
-      transcript.addEventListener("click", function (event) {
+    document.querySelectorAll(".transcript, .coach-notes").forEach(function (list) {
+      list.addEventListener("click", function (event) {
         var button = event.target.closest(".ts");
         if (button) { seek(parseFloat(button.dataset.t), true); }
       });
-    }
+    });
   }
 
   setUpAudio();

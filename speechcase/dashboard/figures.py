@@ -14,6 +14,7 @@ from typing import Any
 
 from ..audio import format_duration
 from ..types import Flag, PaceWindow
+from .review import COACH_COLOUR, COACH_LANE, DISMISSED_COLOUR, FlagMark, ReviewView
 from .settings import FILLER_COLOURS, PACE_COLOUR, PAUSE_COLOURS, SEVERITY_COLOURS, DashboardSettings
 from .talk import Talk
 from .verdicts import is_segmented
@@ -66,18 +67,22 @@ def thin(line: list[PaceWindow], limit: int) -> list[PaceWindow]:
     return kept if kept[-1] is line[-1] else [*kept, line[-1]]
 
 
-def timeline_lanes(talk: Talk, settings: DashboardSettings) -> list[str]:
-    """Lane names from the top: sections, sentences, one lane per flag type present, fillers, pauses."""
+def timeline_lanes(talk: Talk, settings: DashboardSettings, review: ReviewView | None = None) -> list[str]:
+    """Lane names from the top: sections, sentences, coach comments (when reviewed), one lane per flag type
+    present, fillers, pauses."""
     flag_lanes = list(dict.fromkeys(flag_lane(f.type, settings) for f in talk.flags))
-    return [SECTIONS, SENTENCES, *flag_lanes, FILLED, DISCOURSE, PAUSES]
+    coach = [COACH_LANE] if review and review.has_comments else []
+    return [SECTIONS, SENTENCES, *coach, *flag_lanes, FILLED, DISCOURSE, PAUSES]
 
 
-def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSettings) -> dict[str, Any]:
-    lanes = timeline_lanes(talk, settings)
+def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSettings,
+                    review: ReviewView | None = None) -> dict[str, Any]:
+    lanes = timeline_lanes(talk, settings, review)
     end = ms(max(talk.duration, talk.words[-1].end if talk.words else 0))
     pace_range = _pace_range(talk, settings)
     traces = (_section_traces(talk, colours) + [_sentence_trace(talk, colours, settings)]
-              + _flag_traces(talk, settings) + _filler_traces(talk) + _pause_traces(talk)
+              + _coach_traces(talk, settings, review) + _flag_traces(talk, settings, review)
+              + _filler_traces(talk) + _pause_traces(talk)
               + [_section_bands(talk, colours, pace_range), _target_band(end, settings),
                  _pace_trace(talk, settings)])
     lane_px = LANE_PX * len(lanes)
@@ -158,14 +163,16 @@ def _sentence_trace(talk: Talk, colours: dict[str, str], settings: DashboardSett
         customdata=[s.start for s in sentences], meta="seek")
 
 
-def _flag_traces(talk: Talk, settings: DashboardSettings) -> list[dict[str, Any]]:
+def _flag_traces(talk: Talk, settings: DashboardSettings, review: ReviewView | None = None) -> list[dict[str, Any]]:
     traces = []
+    review = review or ReviewView()
     for flag_type in dict.fromkeys(f.type for f in talk.flags):
         indices = [k for k, f in enumerate(talk.flags) if f.type == flag_type]
         flags = [talk.flags[k] for k in indices]
         lane = flag_lane(flag_type, settings)
-        colours = [SEVERITY_COLOURS.get(f.severity, "#999999") for f in flags]
-        texts = [flag_hover(f, settings) for f in flags]
+        colours = [DISMISSED_COLOUR if review.dismissed(f.id) else SEVERITY_COLOURS.get(f.severity, "#999999")
+                   for f in flags]
+        texts = [flag_hover(f, settings) + _review_hover(review.mark(f.id), settings) for f in flags]
         name = html.escape(settings.flag_title(flag_type), quote=False)
         traces.append(_bar(lane, [f.start for f in flags], [f.end for f in flags], name=name,
                            marker={"color": colours, "opacity": 0.85, "line": {"width": 0},
@@ -177,6 +184,31 @@ def _flag_traces(talk: Talk, settings: DashboardSettings) -> list[dict[str, Any]
                                       "line": {"width": 1, "color": "#222222"}},
                               hovertext=texts, customdata=indices, meta="flag"))
     return traces
+
+
+def _review_hover(mark: FlagMark | None, settings: DashboardSettings) -> str:
+    if mark is None:
+        return ""
+    said = {"agree": "Coach agrees", "dismiss": "Dismissed by the coach", "unset": "Coach"}[mark.decision]
+    text = f"<br><b>{said}</b> ({html.escape(mark.reviewer)})"
+    return text + (f": {hover(mark.comment, settings.max_hover_chars)}" if mark.comment else "")
+
+
+def _coach_traces(talk: Talk, settings: DashboardSettings, review: ReviewView | None) -> list[dict[str, Any]]:
+    """One lane with the coach's notes and comments on flags, each a bubble at its start; a click listens there."""
+    if not review or not review.has_comments:
+        return []
+    items = [(n.start, n.reviewer, n.text, "note") for n in review.notes]
+    items += [(f.start, mark.reviewer, mark.comment, settings.flag_title(f.type)) for f in talk.flags
+              if (mark := review.mark(f.id)) and mark.comment and mark.decision != "dismiss"]
+    items.sort(key=lambda item: item[0])
+    return [_points(COACH_LANE, [t for t, *_ in items], name="Coach comment",
+                    marker={"symbol": "square", "size": 12, "color": COACH_COLOUR,
+                            "line": {"width": 1, "color": "#222222"}},
+                    hovertext=[f"<b>Coach</b> ({html.escape(who)}) · {html.escape(about)} · "
+                               f"{format_duration(t)}<br>{hover(text, settings.max_hover_chars)}"
+                               for t, who, text, about in items],
+                    customdata=[t for t, *_ in items], meta="seek")]
 
 
 def _filler_traces(talk: Talk) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from ..audio import format_duration
 from ..types import Flag, Sentence
 from .audio import AudioLink
 from .figures import allocation_figure, span_text, timeline_figure
+from .review import DISMISSED_COLOUR, FlagMark, ReviewView
 from .settings import SEVERITY_COLOURS, STATUS_COLOURS, DashboardSettings, default_settings, section_colours
 from .talk import Talk, read_talk
 from .verdicts import Verdict, is_segmented, verdicts
@@ -57,18 +58,20 @@ def script_json(data: Any) -> str:
 
 
 def render_dashboard(document: dict[str, Any], audio: AudioLink | None = None,
-                     settings: DashboardSettings | None = None) -> str:
-    """The complete, self-contained dashboard page for one analysis document."""
+                     settings: DashboardSettings | None = None, review: ReviewView | None = None) -> str:
+    """The complete, self-contained dashboard page for one analysis document (with its coach review, if given)."""
     settings = settings or default_settings()
     audio = audio or AudioLink()
     talk = read_talk(document)
     colours = section_colours([s.id for s in talk.framework], [s.id for s in talk.sections])
     name = Path(talk.source_path).name or "talk"
     data = {
-        "timeline": timeline_figure(talk, colours, settings),
+        "timeline": timeline_figure(talk, colours, settings, review),
         "allocation": allocation_figure(talk, colours),
         "flags": [{"id": f.id, "start": f.start, "end": f.end, "severity": f.severity,
-                   "title": settings.flag_title(f.type), "colour": SEVERITY_COLOURS.get(f.severity, "#999999")}
+                   "title": settings.flag_title(f.type),
+                   "colour": DISMISSED_COLOUR if review and review.dismissed(f.id)
+                   else SEVERITY_COLOURS.get(f.severity, "#999999")}
                   for f in talk.flags],
         "duration": talk.duration,
         "zoom": {"from": settings.zoom_from_talk_seconds, "context": settings.zoom_context_seconds},
@@ -83,7 +86,7 @@ def render_dashboard(document: dict[str, Any], audio: AudioLink | None = None,
         "audio_data": base64.b64encode(audio.embedded).decode("ascii") if audio.embedded else "",
         "header": header(talk, name),
         "verdicts": "\n".join(verdict_item(v) for v in verdicts(talk, settings)),
-        "flags": flag_list(talk, settings),
+        "flags": coach_notes(review) + flag_list(talk, settings, review),
         "sections": section_table(talk, colours),
         "allocation_note": "" if is_segmented(talk) else (
             '<p class="note">Sections were not detected in this talk, so the time per section is not measured '
@@ -135,23 +138,43 @@ def verdict_item(v: Verdict) -> str:
             f'<span class="verdict-text">{esc(v.text)}</span></li>')
 
 
-def flag_list(talk: Talk, settings: DashboardSettings) -> str:
+def flag_list(talk: Talk, settings: DashboardSettings, review: ReviewView | None = None) -> str:
     if not talk.flags:
         return '<p class="empty">No flags: nothing in this talk crossed a flag threshold.</p>'
-    return '<ol class="flag-list">' + "".join(flag_item(k, f, settings) for k, f in enumerate(talk.flags)) + "</ol>"
+    return '<ol class="flag-list">' + "".join(flag_item(k, f, settings, review.mark(f.id) if review else None)
+                                              for k, f in enumerate(talk.flags)) + "</ol>"
 
 
-def flag_item(index: int, flag: Flag, settings: DashboardSettings) -> str:
+_REVIEW_BADGES = {"agree": "\u2713 coach agrees", "dismiss": "dismissed by the coach", "unset": "coach comment"}
+
+
+def coach_notes(review: ReviewView | None) -> str:
+    """The coach's free notes (moments flagged or not), each a button that plays from its start."""
+    if not review or not review.notes:
+        return ""
+    items = "".join(f'<li class="coach-note"><button type="button" class="ts" data-t="{n.start:.2f}">'
+                    f'{span_text(n.start, n.end)}</button> <span class="coach-comment">{esc(n.text)}</span> '
+                    f'<span class="reviewer">\u2014 {esc(n.reviewer)}</span></li>' for n in review.notes)
+    return f'<div class="coach-notes"><h3>Coach notes</h3><ol>{items}</ol></div>'
+
+
+def flag_item(index: int, flag: Flag, settings: DashboardSettings, mark: FlagMark | None = None) -> str:
     evidence = (f'<p class="evidence"><span class="label">Evidence</span> {esc(flag.evidence)}</p>'
                 if flag.evidence else "")
-    return (f'<li class="flag sev-{esc(flag.severity)}" data-flag="{index}" id="flag-{index}">'
+    reviewed = f" review-{esc(mark.decision)}" if mark else ""
+    badge = (f'<span class="review-badge">{_REVIEW_BADGES[mark.decision]} ({esc(mark.reviewer)})</span>'
+             if mark else "")
+    comment = (f'<p class="coach-comment"><span class="label">Coach</span> {esc(mark.comment)}</p>'
+               if mark and mark.comment else "")
+    return (f'<li class="flag sev-{esc(flag.severity)}{reviewed}" data-flag="{index}" id="flag-{index}" '
+            f'data-flag-id="{esc(flag.id)}">'
             f'<button type="button" class="flag-play" data-flag="{index}" '
             f'aria-label="{esc(f"Listen from {format_duration(flag.start)}: {settings.flag_title(flag.type)}")}">'
             f'<span aria-hidden="true">\u25b6</span> {span_text(flag.start, flag.end)}</button>'
             f'<span class="sev">{esc(flag.severity)}</span><span class="flag-title">{esc(settings.flag_title(flag.type))}'
-            f'</span><span class="flag-id">{esc(flag.id)}</span>'
+            f'</span><span class="flag-id">{esc(flag.id)}</span>{badge}'
             f'<p class="message">{esc(flag.message)}</p>{evidence}'
-            f'<p class="suggestion"><span class="label">Try</span> {esc(flag.suggestion)}</p></li>')
+            f'<p class="suggestion"><span class="label">Try</span> {esc(flag.suggestion)}</p>{comment}</li>')
 
 
 def section_table(talk: Talk, colours: dict[str, str]) -> str:
