@@ -106,19 +106,18 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
 
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
-    finding_speech = Background(_speech, audio, options, timer)  # while the model loads
+    speech = None
+    if not options.decode.batch_size:  # the sequential decoder needs the speech regions before it starts
+        speech = _speech(audio, options, timer)
+    beside = Background(_audio_measures, audio, speech, options, timer)
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads)
-    with timer.stage("wait_vad"):
-        speech = finding_speech.result()  # silence and too little speech are refused before Whisper runs
-    beside = Background(_audio_measures, audio, speech, options.embedding_model, timer)
-    log.info("Transcribing %s of audio with %s (first run; later runs use the cache).",
-             format_duration(audio.duration), model.name)
+    log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
     with timer.stage("transcribe"):
         transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
                                 on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
     with timer.stage("wait_beside"):
-        prosody, stretches = beside.result()
+        speech, prosody, stretches = beside.result()  # refuses silence and too little speech
     transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
@@ -162,17 +161,20 @@ def _speech(audio, options: AnalyzeOptions, timer: StageTimer):
     return speech
 
 
-def _audio_measures(audio, speech, embedding_model: Path | None, timer: StageTimer):
-    """What is measured from the audio beside transcription: the pitch track and the steady voiced stretches;
-    then the models the analysis needs next are loaded, so they are ready when Whisper is done."""
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
+    """What is measured from the audio beside transcription: the speech regions (unless already found; a
+    recording without enough speech is refused here), the pitch track and the steady voiced stretches; then
+    the models the analysis needs next are loaded, so they are ready when Whisper is done."""
+    if speech is None:
+        speech = _speech(audio, options, timer)
     with timer.stage("prosody"):
         prosody = pitch_track(audio, speech)
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     with timer.stage("warm_models"):
         nlp()
-        SentenceEncoder(embedding_model).encode(["warm up"])
-    return prosody, stretches
+        SentenceEncoder(options.embedding_model).encode(["warm up"])
+    return speech, prosody, stretches
 
 
 def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,
