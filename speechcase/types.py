@@ -136,10 +136,20 @@ class Transcript:
     SCHEMA = "speechcase/transcript-v1"
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
+        """JSON-ready form; the same as ``dataclasses.asdict`` with the schema first, but built field by
+        field: ``asdict`` deep-copies every pitch value and took 0.35 s for a 15-minute talk."""
+        def flat(items):
+            return None if items is None else [dict(vars(item)) for item in items]
 
-        d = {"schema": self.SCHEMA, **asdict(self)}
-        return d
+        return {
+            "schema": self.SCHEMA,
+            "source": dict(vars(self.source)),
+            "transcription": {**vars(self.transcription), "options": dict(self.transcription.options)},
+            "words": flat(self.words),
+            "speech": flat(self.speech),
+            "prosody": None if self.prosody is None else {**vars(self.prosody), "f0": list(self.prosody.f0)},
+            "voiced_stretches": flat(self.voiced_stretches),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Transcript":

@@ -54,3 +54,13 @@ def test_whisper_chunks_pad_and_merge():
 def test_format_duration():
     assert format_duration(83) == "1:23"
     assert format_duration(5025) == "1:23:45"
+
+
+def test_speech_regions_do_not_depend_on_the_blocks():
+    """Silero runs block by block to keep memory flat on long recordings; the regions must barely change."""
+    audio = load_audio(SAMPLES / "structured_churn.flac")
+    whole, blocks = speech_regions(audio, block_seconds=3600), speech_regions(audio, block_seconds=20)
+    assert abs(sum(r.duration for r in blocks) - sum(r.duration for r in whole)) < 0.5
+    assert abs(len(blocks) - len(whole)) <= 3
+    starts = [r.start for r in whole]
+    assert all(min(abs(r.start - s) for s in starts) < 0.1 for r in blocks if r.start % 20 > 0.5)

@@ -128,3 +128,15 @@ def test_filled_pause_starts_where_the_previous_word_ends():
     words = [Word("We", 0.0, 0.2, 0.9), Word("tried,", 0.2, 0.5, 0.9), Word("um,", 0.9, 0.9, 0.3),
              Word("boosting.", 1.0, 1.5, 0.9), Word("Uh", 4.0, 4.1, 0.3)]
     assert [(f.text, f.start, f.end) for f in filled_pauses(words)] == [("um", 0.5, 0.9), ("uh", 3.0, 4.1)]
+
+
+def test_transcript_to_dict_equals_asdict(analysed):
+    """The fast field-by-field form must be exactly what dataclasses.asdict gives."""
+    from dataclasses import asdict
+
+    from speechcase.storage import load_transcript
+
+    t = load_transcript(analysed("structured_churn") / "transcript.json")
+    assert t.prosody and t.speech and t.voiced_stretches is not None
+    assert t.to_dict() == {"schema": Transcript.SCHEMA, **asdict(t)}
+    assert list(t.to_dict()) == ["schema", *asdict(t)]

@@ -108,7 +108,7 @@ def semantic_scores(sentences: list[Sentence], framework: Framework, encoder: Se
     scores = np.zeros((len(sentences), len(framework.sections)))
     for k, spec in enumerate(framework.sections):
         prototypes = [text for text in (spec.purpose, *spec.examples) if text]
-        sims = vectors @ encoder.encode(prototypes).T
+        sims = vectors @ sentence_vectors(prototypes, encoder, cache).T
         top = np.sort(sims, axis=1)[:, -2:]
         scores[:, k] = top.mean(axis=1)
     return scores
@@ -121,11 +121,11 @@ def sentence_vectors(texts: list[str], encoder: SentenceEncoder, cache: JsonCach
     if stored is not None and stored.get("rows") == len(texts):
         flat = np.frombuffer(base64.b64decode(stored["float16"]), dtype=np.float16)
         return flat.reshape(len(texts), -1).astype(np.float32)
-    vectors = encoder.encode(texts)
+    vectors = encoder.encode(texts).astype(np.float16)  # as stored, so a cached run gives the same answer
     if cache:
         cache.put(key, {"rows": len(texts),
-                        "float16": base64.b64encode(vectors.astype(np.float16).tobytes()).decode("ascii")})
-    return vectors
+                        "float16": base64.b64encode(vectors.tobytes()).decode("ascii")})
+    return vectors.astype(np.float32)
 
 
 def _digest(text: str) -> str:
