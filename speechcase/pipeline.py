@@ -109,13 +109,20 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     speech = None
     if not options.decode.batch_size:  # the sequential decoder needs the speech regions before it starts
         speech = _speech(audio, options, timer)
-    beside = Background(_audio_measures, audio, speech, options, timer)
+    # Measured beside Whisper, but only once it decodes: beside its own voice-activity pass, two passes of
+    # Silero at once would add about 600 MB on an hour of audio.
+    decoding = threading.Event()
+    beside = Background(_audio_measures, audio, speech, options, timer, decoding)
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads)
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
-    with timer.stage("transcribe"):
-        transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
-                                on_progress=(lambda done: on_progress(done, audio.duration)) if on_progress else None)
+    try:
+        with timer.stage("transcribe"):
+            transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
+                                    on_progress=(lambda done: on_progress(done, audio.duration))
+                                    if on_progress else None, on_decoding=decoding.set)
+    finally:
+        decoding.set()  # never leave the measuring thread waiting
     with timer.stage("wait_beside"):
         speech, prosody, stretches = beside.result()  # refuses silence and too little speech
     transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
@@ -161,10 +168,11 @@ def _speech(audio, options: AnalyzeOptions, timer: StageTimer):
     return speech
 
 
-def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, start: threading.Event):
     """What is measured from the audio beside transcription: the speech regions (unless already found; a
     recording without enough speech is refused here), the pitch track and the steady voiced stretches; then
     the models the analysis needs next are loaded, so they are ready when Whisper is done."""
+    start.wait()
     if speech is None:
         speech = _speech(audio, options, timer)
     with timer.stage("prosody"):

@@ -139,7 +139,8 @@ def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_t
 
 def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options: DecodeOptions,
                compute_type: str = "int8", threads: int = 0,
-               on_progress: Callable[[float], None] | None = None) -> Transcript:
+               on_progress: Callable[[float], None] | None = None,
+               on_decoding: Callable[[], None] | None = None) -> Transcript:
     """Transcribe the speech of ``audio`` with word timestamps.
 
     Only speech is decoded: batched (the default) lets faster-whisper pack it
@@ -147,7 +148,9 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
     stream. Either way word times refer to the original recording. The
     transcript has no speech regions yet; the caller adds them with
     :func:`with_speech`, which also drops the words Whisper invented in silence.
-    ``on_progress`` receives the audio time (seconds) decoded so far.
+    ``on_progress`` receives the audio time (seconds) decoded so far;
+    ``on_decoding`` is called once decoding starts, after faster-whisper's own
+    voice-activity pass (its memory peak).
     """
     whisper = load_model(model.load, compute_type, threads)
     began = time.perf_counter()
@@ -156,6 +159,8 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
     else:
         chunks = whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)
         segments = _sequential(whisper, audio, chunks, options)
+    if on_decoding:
+        on_decoding()  # segments are decoded lazily, as they are read below
     words: list[Word] = []
     for segment in segments:
         for w in segment.words or []:
