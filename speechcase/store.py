@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -493,7 +494,7 @@ def _connect(target: str, path: Path) -> sqlite3.Connection:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             _check_identity(conn, path)
-            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() not in ("wal", "memory"):
+            if _journal_mode_wal(conn).lower() not in ("wal", "memory"):
                 raise StoreNotWritable(f"The store {path} cannot use SQLite's WAL journal here (a network or "
                                        "read-only file system?); pass --store with a path on a local disk.")
             conn.execute("PRAGMA synchronous = FULL")
@@ -503,12 +504,33 @@ def _connect(target: str, path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _journal_mode_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL, waiting for a concurrent opener: SQLite answers "locked" at once, without its busy
+    handler, when two processes create the same store at the same moment."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if not ("locked" in str(exc) or "busy" in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse an SQLite file that some other program made, and one from a newer speechcase."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    own = not conn.in_transaction
+    if own:  # one snapshot: another process may be creating the store between these reads
+        conn.execute("BEGIN")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        empty = not conn.execute("SELECT 1 FROM sqlite_master").fetchone()
+    finally:
+        if own:
+            conn.execute("COMMIT")
     if app_id != APPLICATION_ID:
-        if app_id == 0 and version == 0 and not conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+        if app_id == 0 and version == 0 and empty:
             return  # an empty database: a new store
         raise NotAStore(f"{path} is an SQLite database but not a speechcase store; pass --store PATH to use "
                         "another file.")

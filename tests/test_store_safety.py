@@ -155,3 +155,16 @@ def test_two_concurrent_analyze_processes_both_land(analysed, tmp_path):
         with open_store(store) as db:
             assert db.document(run.id)["summary"] == json.loads((tmp_path / name / "analysis.json").read_text())[
                 "summary"]
+
+
+def test_processes_creating_the_same_store_at_once_all_succeed(tmp_path):
+    """Several analyses started together on a machine with no store yet: each must open it, none may call it
+    foreign or locked (two races seen: the switch to WAL, and reading the identity while another creates it)."""
+    opener = "import sys; from pathlib import Path; from speechcase.store import open_store; " \
+             "open_store(Path(sys.argv[1])).close()"
+    for round_ in range(5):
+        store = tmp_path / f"round{round_}" / "history.sqlite3"
+        children = [subprocess.Popen([sys.executable, "-c", opener, store], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT) for _ in range(6)]
+        outputs = [child.communicate(timeout=120) for child in children]
+        assert [child.returncode for child in children] == [0] * 6, [err for _, err in outputs]
