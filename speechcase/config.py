@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 
@@ -32,22 +32,23 @@ class SectionSettings:
 
 @dataclass(frozen=True)
 class FillerRecovery:
-    """When a steady voiced stretch counts as a filled pause Whisper dropped (``[filler_recovery]``)."""
+    """When a steady voiced stretch counts as a filled pause Whisper dropped (``[filler_recovery]``, where each
+    number is explained)."""
 
-    enabled: bool = True
-    min_duration: float = 0.15
-    max_duration: float = 1.0
-    min_steady: float = 0.10
-    min_steady_share: float = 0.6
-    max_pitch_spread: float = 3.0
-    max_flux: float = 6.0
-    min_level: float = -15.0
-    max_word_overlap: float = 0.2
-    max_unwritten_sound: float = 0.1
-    written_margin: float = 0.5
-    min_separation: float = 0.3
-    min_hum: float = 0.06
-    hum_only_share: float = 0.8
+    enabled: bool
+    min_duration: float
+    max_duration: float
+    min_steady: float
+    min_steady_share: float
+    max_pitch_spread: float
+    max_flux: float
+    min_level: float
+    max_word_overlap: float
+    max_unwritten_sound: float
+    written_margin: float
+    min_separation: float
+    min_hum: float
+    hum_only_share: float
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Thresholds:
     monotone_sd: float
     monotone_min_span: float
     sections: SectionSettings
-    recovery: FillerRecovery = field(default_factory=FillerRecovery)
+    recovery: FillerRecovery
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,4 +87,4 @@ def default_thresholds() -> Thresholds:
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
                       monotone_min_span=float(v["min_span"]),
                       sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}),
-                      recovery=FillerRecovery(**data.get("filler_recovery", {})))
+                      recovery=FillerRecovery(**data["filler_recovery"]))
