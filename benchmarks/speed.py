@@ -19,8 +19,9 @@ and the peak resident memory of each. Short inputs are run three times and the
 median is reported. Writes ``benchmarks/results/speed.csv``, ``speed.md`` (the
 README table) and ``speed.html`` (a Plotly chart).
 
-    python benchmarks/speed.py                    # all lengths, about 15 minutes on 2 cores
+    python benchmarks/speed.py                    # all lengths, about 18 minutes on 2 cores
     python benchmarks/speed.py --minutes 1 5      # a subset
+    python benchmarks/speed.py --decoding         # --threads, --compute-type and batching compared (decoding.md)
 """
 from __future__ import annotations
 
@@ -98,20 +99,76 @@ def stage_timings(stderr: str) -> dict[str, float]:
     return out
 
 
-def whisper_alone(path: str) -> None:
-    """Child process: faster-whisper with speechcase's settings, nothing else."""
+def whisper_alone(path: str, threads: int = 0, compute_type: str = "int8", batch_size: int | None = None) -> None:
+    """Child process: faster-whisper with speechcase's settings (or the decoding options given), nothing else.
+
+    The sequential decoder (``batch_size`` 0) needs the speech regions first, so its time includes that VAD pass.
+    """
     sys.path.insert(0, str(ROOT))
-    from faster_whisper import BatchedInferencePipeline, decode_audio
+    from dataclasses import replace
 
-    from speechcase.transcribe import DecodeOptions, _decode_kwargs, load_model, resolve_model
+    from faster_whisper import decode_audio
 
-    options = DecodeOptions()
-    model = load_model(resolve_model(None).load)
-    segments, _ = BatchedInferencePipeline(model).transcribe(
-        decode_audio(path), batch_size=options.batch_size, vad_filter=True,
-        vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
-                        "speech_pad_ms": int(options.vad_pad * 1000)}, **_decode_kwargs(options))
-    print(sum(len(s.words or []) for s in segments))
+    from speechcase.audio import Audio
+    from speechcase.transcribe import DecodeOptions, resolve_model, transcribe
+    from speechcase.vad import speech_regions
+
+    options = DecodeOptions() if batch_size is None else replace(DecodeOptions(), batch_size=batch_size)
+    audio = Audio(path=Path(path), sha256="", samples=decode_audio(path), source_rate=16000)
+    speech = [] if options.batch_size else speech_regions(audio)
+    transcript = transcribe(audio, speech, resolve_model(None), options, compute_type, threads)
+    print(f"words: {len(transcript.words)}", file=sys.stderr)
+
+
+#: Decoding options compared on the 5-minute input by ``--decoding``: (label, threads, compute type, batch size).
+DECODING_VARIANTS = [
+    ("default: int8, all cores, batch 4", 0, "int8", 4),
+    ("--threads 1", 1, "int8", 4),
+    ("--compute-type float32", 0, "float32", 4),
+    ("--compute-type int8_float32", 0, "int8_float32", 4),
+    ("batch 8", 0, "int8", 8),
+    ("sequential (batch 0)", 0, "int8", 0),
+]
+
+
+def measure_decoding(minutes: float = 5.0, repeats: int = 3) -> list[dict]:
+    """Transcription alone on one input under each of :data:`DECODING_VARIANTS`; medians of ``repeats``."""
+    audio = build_input(minutes)
+    rows = []
+    for label, threads, compute_type, batch in DECODING_VARIANTS:
+        runs = [run([sys.executable, __file__, "--child-whisper", str(audio), "--threads", str(threads),
+                     "--compute-type", compute_type, "--batch-size", str(batch)]) for _ in range(repeats)]
+        rows.append({"variant": label, "threads": threads, "compute_type": compute_type, "batch_size": batch,
+                     "minutes": minutes, "runs": repeats,
+                     "seconds": round(statistics.median(r[0] for r in runs), 2),
+                     "rss_mb": round(statistics.median(r[1] for r in runs)),
+                     "words": int(statistics.median(words_printed(r[2]) for r in runs))})
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def words_printed(stderr: str) -> int:
+    """The ``words: N`` line a ``--child-whisper`` process prints."""
+    return next((int(line.split()[1]) for line in stderr.splitlines() if line.startswith("words: ")), 0)
+
+
+def write_decoding(rows: list[dict]) -> None:
+    import pandas as pd
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(RESULTS / "decoding.csv", index=False)
+    base = rows[0]["seconds"]
+    lines = [f"Machine: {machine()}. Transcription alone of the {rows[0]['minutes']:g}-minute input, "
+             f"median of {rows[0]['runs']} runs.", "",
+             "| decoding | seconds | vs default | peak RSS | words |", "|---|---|---|---|---|"]
+    lines += [f"| {r['variant']} | {r['seconds']:.1f} s | {r['seconds'] / base:.2f}x | {r['rss_mb']:.0f} MB | "
+              f"{r['words']} |" for r in rows]
+    (RESULTS / "decoding.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def measure(minutes: float, workdir: Path) -> dict:
@@ -161,8 +218,7 @@ def write_outputs(results: list[dict]) -> None:
     table = pd.DataFrame(results).fillna(0.0)
     table.to_csv(RESULTS / "speed.csv", index=False)
 
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    lines = [f"Machine: {machine}.", "",
+    lines = [f"Machine: {machine()}.", "",
              "| input | runs | faster-whisper alone | speechcase analyze | real-time factor | outside Whisper "
              "| pipeline stages / transcription | re-analysis | peak RSS (analyze) |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -186,17 +242,27 @@ def write_outputs(results: list[dict]) -> None:
     for key, name in (("whisper_rss_mb", "faster-whisper alone"), ("analyze_rss_mb", "speechcase analyze")):
         fig.add_scatter(x=table["minutes"], y=table[key], name=f"{name} (RSS)", mode="lines+markers", row=1, col=2)
     fig.update_xaxes(title_text="input minutes")
-    fig.update_layout(title=f"speechcase speed and memory ({machine})", template="plotly_white")
+    fig.update_layout(title=f"speechcase speed and memory ({machine()})", template="plotly_white")
     fig.write_html(RESULTS / "speed.html", include_plotlyjs=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 15, 30, 60])
+    parser.add_argument("--decoding", action="store_true",
+                        help="compare decoding options (threads, compute type, batching) on the 5-minute input")
     parser.add_argument("--child-whisper", help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--compute-type", default="int8", help=argparse.SUPPRESS)
+    parser.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_whisper:
-        whisper_alone(args.child_whisper)
+        whisper_alone(args.child_whisper, args.threads, args.compute_type, args.batch_size)
+        return
+    if args.decoding:
+        began = time.perf_counter()
+        write_decoding(measure_decoding())
+        print(f"\nDecoding comparison took {(time.perf_counter() - began) / 60:.1f} minutes.")
         return
     began = time.perf_counter()
     results = []

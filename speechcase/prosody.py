@@ -46,8 +46,10 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
     f0, rms = _yin_and_rms(librosa, audio.samples, audio.sample_rate)
     times = np.arange(f0.size) * HOP
     in_speech = np.zeros(f0.size, dtype=bool)
-    for r in speech:
-        in_speech[(times >= r.start) & (times < r.end)] = True
+    firsts = np.searchsorted(times, [r.start for r in speech])
+    lasts = np.searchsorted(times, [r.end for r in speech])
+    for first, last in zip(firsts, lasts):
+        in_speech[first:last] = True
     loud = rms > np.percentile(rms[in_speech], 30) if in_speech.any() else np.zeros_like(in_speech)
     voiced = in_speech & loud & (f0 > FMIN * 1.05) & (f0 < FMAX * 0.95)
     semis = 12 * np.log2(np.where(voiced, f0, np.nan) / FMIN)
@@ -61,20 +63,28 @@ def _yin_and_rms(librosa, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.
 
     librosa frames the whole signal at once (a 4x-overlapping copy: about 1 GB
     for an hour), so blocks of ``BLOCK_FRAMES`` frames are framed in turn, each
-    with half a frame of its neighbours' samples on either side.
+    with half a frame of its neighbours' samples on either side (zeros beyond
+    the ends, as ``center=True`` would pad).
     """
     hop = int(HOP * sr)
     frame = 4 * hop
     n_frames = 1 + samples.size // hop
-    padded = np.pad(samples, frame // 2)  # what center=True would do
     f0, rms = [], []
     for first in range(0, n_frames, BLOCK_FRAMES):
         count = min(BLOCK_FRAMES, n_frames - first)
-        block = padded[first * hop:(first + count - 1) * hop + frame]
+        block = _centred(samples, first * hop - frame // 2, (first + count - 1) * hop + frame // 2)
         f0.append(librosa.yin(block, fmin=FMIN, fmax=FMAX, sr=sr, frame_length=frame, hop_length=hop,
                               center=False))
         rms.append(librosa.feature.rms(y=block, frame_length=frame, hop_length=hop, center=False)[0])
     return np.concatenate(f0)[:n_frames], np.concatenate(rms)[:n_frames]
+
+
+def _centred(samples: np.ndarray, start: int, end: int) -> np.ndarray:
+    """``samples[start:end]`` where indices outside the signal read as zeros."""
+    inside = samples[max(start, 0):max(min(end, samples.size), 0)]
+    if start >= 0 and end <= samples.size:
+        return inside
+    return np.pad(inside, (max(-start, 0), max(end - max(samples.size, start), 0)))
 
 
 def _running_median(values: np.ndarray, width: int) -> np.ndarray:

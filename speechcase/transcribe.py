@@ -13,14 +13,14 @@ import json
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from .audio import Audio
 from .errors import ModelUnavailable
 from .types import Interval, Source, Transcript, TranscriptionInfo, Word
-from .vad import whisper_chunks
+from .vad import WHISPER_BLOCK_SECONDS, quiet_cuts, whisper_chunks
 
 DEFAULT_MODEL = "tiny.en"
 
@@ -53,6 +53,9 @@ class DecodeOptions:
     #: BatchedInferencePipeline); 0 decodes one sequential stream, which with
     #: hotwords deleted whole stretches of speech on the evaluation kit.
     batch_size: int = 4
+    #: Batched decoding takes a long recording in blocks of about this length, cut at quiet moments; memory
+    #: then stays flat however long the talk (see :func:`speechcase.vad.quiet_cuts`).
+    block_seconds: float = WHISPER_BLOCK_SECONDS
 
 
 @dataclass(frozen=True)
@@ -150,25 +153,22 @@ def transcribe(audio: Audio, speech: list[Interval], model: ModelChoice, options
     :func:`with_speech`, which also drops the words Whisper invented in silence.
     ``on_progress`` receives the audio time (seconds) decoded so far;
     ``on_decoding`` is called once decoding starts, after faster-whisper's own
-    voice-activity pass (its memory peak).
+    (first) voice-activity pass, its memory peak.
     """
     whisper = load_model(model.load, compute_type, threads)
     began = time.perf_counter()
     if options.batch_size:
-        segments = _batched(whisper, audio, options)
+        pieces = _batched(whisper, audio, options, on_decoding)
     else:
         chunks = whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)
-        segments = _sequential(whisper, audio, chunks, options)
-    if on_decoding:
-        on_decoding()  # segments are decoded lazily, as they are read below
+        pieces = _pieces(_sequential(whisper, audio, chunks, options), 0.0)
+        if on_decoding:
+            on_decoding()  # segments are decoded lazily, as they are read below
     words: list[Word] = []
-    for segment in segments:
-        for w in segment.words or []:
-            text = w.word.strip()
-            if text:
-                words.append(Word(text, round(w.start, 3), round(w.end, 3), round(w.probability, 4)))
+    for piece_words, end in pieces:
+        words.extend(piece_words)
         if on_progress:
-            on_progress(min(segment.end, audio.duration))
+            on_progress(min(end, audio.duration))
     seconds = time.perf_counter() - began
     if on_progress:
         on_progress(audio.duration)
@@ -205,22 +205,38 @@ def _sequential(whisper, audio: Audio, chunks: list[Interval], options: DecodeOp
     return restore_speech_timestamps(segments, stamps, sr) if stamps else segments
 
 
-def _batched(whisper, audio: Audio, options: DecodeOptions):
+def _pieces(segments, offset: float) -> Iterator[tuple[list[Word], float]]:
+    """Each decoded segment's words and end, in seconds of the whole recording."""
+    for segment in segments:
+        words = [Word(text, round(w.start + offset, 3), round(w.end + offset, 3), round(w.probability, 4))
+                 for w in segment.words or [] if (text := w.word.strip())]
+        yield words, segment.end + offset
+
+
+def _batched(whisper, audio: Audio, options: DecodeOptions,
+             on_decoding: Callable[[], None] | None = None) -> Iterator[tuple[list[Word], float]]:
     """Speech packed into windows of up to 30 s, decoded independently in batches.
 
     faster-whisper's own packing (Silero VAD with padding, silences cut out) is
     used as measured in benchmarks/disfluency; each window starts fresh, so one
     misheard window cannot derail the next, and the hotwords steer all alike.
+    A long recording goes in blocks cut at quiet moments (:func:`quiet_cuts`),
+    which keeps memory flat: faster-whisper frames and packs all it is given at once.
     """
     from faster_whisper import BatchedInferencePipeline
 
     pipeline = BatchedInferencePipeline(whisper)
-    segments, _ = pipeline.transcribe(
-        audio.samples, batch_size=options.batch_size, vad_filter=True,
-        vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
-                        "speech_pad_ms": int(options.vad_pad * 1000)},
-        **_decode_kwargs(options))
-    return segments
+    sr = audio.sample_rate
+    edges = [0, *quiet_cuts(audio.samples, sr, options.block_seconds), audio.samples.size]
+    for first, last in zip(edges, edges[1:]):
+        segments, _ = pipeline.transcribe(
+            audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
+                            "speech_pad_ms": int(options.vad_pad * 1000)},
+            **_decode_kwargs(options))
+        if on_decoding and first == 0:
+            on_decoding()  # after faster-whisper's first voice-activity pass, its memory peak
+        yield from _pieces(segments, first / sr)
 
 
 def drop_phantom_words(words: list[Word], speech: list[Interval]) -> list[Word]:

@@ -29,7 +29,7 @@ def speech_regions(audio: Audio, block_seconds: float = BLOCK_SECONDS) -> list[I
     """Return the spans where Silero VAD hears speech, in seconds."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    if audio.samples.size == 0 or float(abs(audio.samples).max()) < SILENT_PEAK:
+    if audio.samples.size == 0 or max(float(audio.samples.max()), -float(audio.samples.min())) < SILENT_PEAK:
         return []
     sr = audio.sample_rate
     step = int(block_seconds * sr)
@@ -88,3 +88,34 @@ def whisper_chunks(speech: list[Interval], duration: float, pad: float = 0.2,
         else:
             chunks.append(Interval(start, end))
     return chunks
+
+
+#: Long recordings are handed to Whisper in blocks of about this many seconds, so that its own voice-activity
+#: pass and its packed copy of the speech never hold a whole hour at once (about 600 MB on 60 minutes).
+WHISPER_BLOCK_SECONDS = 600.0
+
+
+def quiet_cuts(samples, sample_rate: int, block_seconds: float = WHISPER_BLOCK_SECONDS,
+               search_seconds: float = 30.0, window_seconds: float = 0.5) -> list[int]:
+    """Sample indices where a long recording can be cut without cutting a word.
+
+    Near every ``block_seconds`` mark, the cut goes in the middle of the
+    quietest ``window_seconds`` within ``search_seconds`` (at most a quarter
+    block) either side: in a talk that is a pause between phrases. Needs no
+    voice-activity model, so it can run before Whisper starts. A recording
+    shorter than 1.5 blocks is not cut.
+    """
+    import numpy as np
+
+    block = int(block_seconds * sample_rate)
+    search = int(min(search_seconds, block_seconds / 4) * sample_rate)
+    hop, width = max(1, sample_rate // 100), max(1, int(window_seconds * 100))
+    cuts: list[int] = []
+    target = block
+    while target + block // 2 < samples.size:
+        lo, hi = target - search, min(target + search, samples.size)
+        frames = samples[lo:lo + (hi - lo) // hop * hop].reshape(-1, hop).astype(np.float64)
+        energy = np.convolve((frames ** 2).mean(axis=1), np.ones(width) / width, mode="valid")
+        cuts.append(lo + (int(energy.argmin()) + width // 2) * hop)
+        target = cuts[-1] + block
+    return cuts

@@ -64,3 +64,17 @@ def test_speech_regions_do_not_depend_on_the_blocks():
     assert abs(len(blocks) - len(whole)) <= 3
     starts = [r.start for r in whole]
     assert all(min(abs(r.start - s) for s in starts) < 0.1 for r in blocks if r.start % 20 > 0.5)
+
+
+def test_decode_buffer_grows_past_a_wrong_declared_duration():
+    """Decoding fills one buffer sized from the declared duration; a container that under-declares must
+    still give every sample, in order."""
+    import numpy as np
+
+    from speechcase.audio import _Samples
+
+    buffer = _Samples(capacity=5)
+    pieces = [np.arange(k * 4, k * 4 + 4, dtype=np.float32) for k in range(7)]
+    for piece in pieces:
+        buffer.append(piece)
+    assert np.array_equal(buffer.array(), np.concatenate(pieces))

@@ -131,3 +131,27 @@ def test_entry_survives_a_kill_during_writes(tmp_path):
     child.wait()
     entry = json.loads(target.read_text())
     assert entry["i"] >= 0 and len(entry["data"]) == 300
+
+
+def test_long_recordings_are_cut_in_pauses_and_stitched_back(analysed):
+    """Batched decoding takes a long talk in blocks cut at quiet moments (flat memory on an hour); here the
+    blocks are made 30 s long so a 2-minute sample gets cut: no cut may fall inside speech, and the words
+    and their times must come out as from one piece."""
+    import difflib
+
+    from speechcase.audio import load_audio
+    from speechcase.vad import quiet_cuts
+
+    audio = load_audio(SAMPLES / "structured_churn.flac")
+    cuts = [c / audio.sample_rate for c in quiet_cuts(audio.samples, audio.sample_rate, block_seconds=30)]
+    assert len(cuts) == 3 and all(b - a > 15 for a, b in zip([0, *cuts], cuts))
+    whole = load_json(analysed("structured_churn") / "transcript.json")
+    assert not [r for r in whole["speech"] for c in cuts if r["start"] < c < r["end"]], "cuts fall in pauses"
+
+    options = AnalyzeOptions(decode=DecodeOptions(block_seconds=30), use_cache=False)
+    blocks, _ = transcribe_file(SAMPLES / "structured_churn.flac", options)
+    one_piece = _norm(" ".join(w["text"] for w in whole["words"]))
+    assert difflib.SequenceMatcher(None, one_piece, _norm(" ".join(w.text for w in blocks.words))).ratio() > 0.9
+    starts = [w.start for w in blocks.words]
+    assert starts == sorted(starts) and 0 <= starts[0] and blocks.words[-1].end <= audio.duration
+    assert abs(starts[-1] - whole["words"][-1]["start"]) < 1.0, "times refer to the whole recording"
