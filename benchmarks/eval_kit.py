@@ -8,6 +8,7 @@ to compare configurations; transcripts are cached per configuration, so re-runs 
     python benchmarks/eval_kit.py                          # default settings
     python benchmarks/eval_kit.py --no-hotwords --out /tmp/kit-nohw
     python benchmarks/eval_kit.py --no-recovery            # only the fillers Whisper wrote
+    python benchmarks/eval_kit.py --compute-type float32 --out /tmp/kit-f32
 
 A second table shows what acoustic recovery of filled pauses adds: filled pauses in the script, how many
 the transcript alone finds, and how many of the recovered ones are right or wrong.
@@ -68,6 +69,7 @@ def main() -> int:
     parser.add_argument("--hotwords", help="decode with these hotwords instead of the default")
     parser.add_argument("--batch-size", type=int, help="0 = sequential decoding")
     parser.add_argument("--no-condition", action="store_true", help="condition_on_previous_text=False")
+    parser.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (int8, float32, ...)")
     parser.add_argument("--no-recovery", action="store_true",
                         help="count only the filled pauses Whisper wrote (no acoustic recovery)")
     parser.add_argument("--talks", nargs="*", help="talk names (default: all)")
@@ -75,7 +77,7 @@ def main() -> int:
     if not (args.kit / "score.py").exists():
         sys.exit(f"No evaluation kit at {args.kit}; pass --kit PATH.")
     score = load_scorer(args.kit)
-    options = AnalyzeOptions(cache_dir=args.out / "cache")
+    options = AnalyzeOptions(cache_dir=args.out / "cache", compute_type=args.compute_type)
     decode = options.decode
     if args.no_hotwords:
         decode = replace(decode, hotwords=None)
@@ -94,8 +96,6 @@ def main() -> int:
             continue
         truth = json.loads(audio.with_suffix(".truth.json").read_text())
         analysis = analyze(audio, options)
-
-
         doc = analysis_document(analysis)
         (args.out / audio.stem).mkdir(parents=True, exist_ok=True)
         (args.out / audio.stem / "analysis.json").write_text(json.dumps(doc))

@@ -134,15 +134,18 @@ DECODING_VARIANTS = [
 def measure_decoding(minutes: float = 5.0, repeats: int = 3) -> list[dict]:
     """Transcription alone on one input under each of :data:`DECODING_VARIANTS`; medians of ``repeats``."""
     audio = build_input(minutes)
+    runs: dict[str, list] = {label: [] for label, *_ in DECODING_VARIANTS}
+    for _ in range(repeats):  # round robin, so a passing disturbance does not land on one variant
+        for label, threads, compute_type, batch in DECODING_VARIANTS:
+            runs[label].append(run([sys.executable, __file__, "--child-whisper", str(audio), "--threads",
+                                    str(threads), "--compute-type", compute_type, "--batch-size", str(batch)]))
     rows = []
     for label, threads, compute_type, batch in DECODING_VARIANTS:
-        runs = [run([sys.executable, __file__, "--child-whisper", str(audio), "--threads", str(threads),
-                     "--compute-type", compute_type, "--batch-size", str(batch)]) for _ in range(repeats)]
         rows.append({"variant": label, "threads": threads, "compute_type": compute_type, "batch_size": batch,
                      "minutes": minutes, "runs": repeats,
-                     "seconds": round(statistics.median(r[0] for r in runs), 2),
-                     "rss_mb": round(statistics.median(r[1] for r in runs)),
-                     "words": int(statistics.median(words_printed(r[2]) for r in runs))})
+                     "seconds": round(statistics.median(r[0] for r in runs[label]), 2),
+                     "rss_mb": round(statistics.median(r[1] for r in runs[label])),
+                     "words": int(statistics.median(words_printed(r[2]) for r in runs[label]))})
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return rows
 

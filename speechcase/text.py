@@ -161,13 +161,23 @@ def normalise(text: str) -> str:
 
 def match_phrases(norm: list[str], phrases: list[str]) -> list[tuple[int, int, str]]:
     """Find cue phrases in normalised words: ``(first, last, phrase)``, longest phrase first, no overlaps."""
-    split = sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
+    by_first = _phrases_by_first_word(tuple(phrases))
     found, i = [], 0
     while i < len(norm):
-        for phrase in split:
+        for phrase in by_first.get(norm[i], ()):
             if tuple(norm[i:i + len(phrase)]) == phrase:
                 found.append((i, i + len(phrase) - 1, " ".join(phrase)))
                 i += len(phrase) - 1
                 break
         i += 1
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def _phrases_by_first_word(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Cue phrases as word tuples grouped by their first word, longest first (matching runs per word)."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
+        if words:
+            index.setdefault(words[0], []).append(words)
+    return index

@@ -6,6 +6,7 @@ digits by Whisper do not make the pace look slower than it was.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 
 from ..text import spoken_lengths
@@ -37,8 +38,17 @@ def measure_pacing(transcript: Transcript, sections: list[SectionSpan], window: 
     )
 
 
-def _words_between(transcript: Transcript, start: float, end: float) -> int:
-    return sum(n for w, n in zip(transcript.words, spoken_lengths(transcript.words)) if start <= w.middle < end)
+class WordCounter:
+    """Spoken words whose middle falls in ``[start, end)``, for any number of spans in O(log n) each."""
+
+    def __init__(self, words: list[Word]) -> None:
+        by_middle = sorted(zip((w.middle for w in words), spoken_lengths(words)))  # lengths need word order
+        self._middles = [m for m, _ in by_middle]
+        self._cumulative = [0, *itertools.accumulate(n for _, n in by_middle)]
+
+    def between(self, start: float, end: float) -> int:
+        first, last = bisect.bisect_left(self._middles, start), bisect.bisect_left(self._middles, end)
+        return self._cumulative[last] - self._cumulative[first]
 
 
 def _timeline(transcript: Transcript, window: float) -> list[PaceWindow]:
@@ -59,9 +69,10 @@ def _by_section(transcript: Transcript, sections: list[SectionSpan]) -> dict[str
     """Words per minute over all the time spent in each section."""
     seconds: dict[str, float] = {}
     count: dict[str, int] = {}
+    counter = WordCounter(transcript.words)
     for s in sections:
         seconds[s.id] = seconds.get(s.id, 0.0) + s.end - s.start
-        count[s.id] = count.get(s.id, 0) + _words_between(transcript, s.start, s.end)
+        count[s.id] = count.get(s.id, 0) + counter.between(s.start, s.end)
     return {k: round(count[k] / (seconds[k] / 60), 1) for k in seconds if seconds[k] > 0}
 
 
@@ -69,16 +80,13 @@ def rolling_wpm(words: list[Word], window: float, step: float) -> list[tuple[Int
     """Words per minute in windows of ``window`` s moved by ``step`` s over the talk (O(n log n))."""
     if not words:
         return []
-    middles = [w.middle for w in words]
-    cumulative = [0]
-    for n in spoken_lengths(words):
-        cumulative.append(cumulative[-1] + n)
+    counter = WordCounter(words)
     first, last = words[0].start, words[-1].end
     width = min(window, last - first)
     out, start = [], first
     while True:
         end = start + width
-        n = cumulative[bisect.bisect_left(middles, end)] - cumulative[bisect.bisect_left(middles, start)]
+        n = counter.between(start, end)
         out.append((Interval(round(start, 3), round(end, 3)), n / max(width, 1e-6) * 60))
         if end >= last:
             return out
