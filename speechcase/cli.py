@@ -25,7 +25,7 @@ from .errors import EXIT_CODES, EXIT_INTERRUPTED, SpeechcaseError
 from .frameworks import DEFAULT_FRAMEWORK, builtin_names, load_framework
 from .storage import CACHE_ENV, write_json_atomic
 from .store import DEFAULT_SPEAKER, STORE_ENV
-from .transcribe import DEFAULT_MODEL
+from .transcribe import DEFAULT_MODEL, DecodeOptions
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code:<4}{text[0].lower()}{text[1:].rstrip('.')}"
                                          for code, text in EXIT_CODES.items())
@@ -88,6 +88,10 @@ def transcription_options(func):
                      help="CTranslate2 compute type (int8, int8_float32, float32, ...)."),
         click.option("--threads", default=0, type=click.IntRange(min=0), show_default=True,
                      help="CPU threads for Whisper; 0 lets CTranslate2 decide."),
+        click.option("--batch-size", default=DecodeOptions.batch_size, type=click.IntRange(min=0, max=64),
+                     show_default=True,
+                     help="Speech windows Whisper decodes at once; 0 decodes one sequential stream (slower, "
+                          "keeps fewer fillers)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar=CACHE_ENV,
                      help=f"Transcript cache folder [env {CACHE_ENV}; default: the user cache folder]."),
         click.option("--no-cache", is_flag=True, help="Transcribe again even if a cached transcript exists."),
@@ -108,11 +112,12 @@ def store_option(func):
                              "folder].")(func)
 
 
-def _options(framework: str, model, compute_type, threads, cache_dir, no_cache, max_duration):
+def _options(framework: str, model, compute_type, threads, batch_size, cache_dir, no_cache, max_duration):
     from .pipeline import AnalyzeOptions
 
     return AnalyzeOptions(framework=framework, model=model, compute_type=compute_type, threads=threads,
-                          cache_dir=cache_dir, use_cache=not no_cache, max_duration=max_duration)
+                          decode=replace(DecodeOptions(), batch_size=batch_size), cache_dir=cache_dir,
+                          use_cache=not no_cache, max_duration=max_duration)
 
 
 class _Progress:

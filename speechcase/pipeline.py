@@ -36,7 +36,7 @@ from .signals.vocal import monotone_spans
 from .signals.pacing import measure_pacing
 from .signals.pauses import detect_pauses
 from .storage import JsonCache, load_transcript
-from .text import build_sentences, nlp, parse, parse_key
+from .text import build_sentences, parse, parse_key, warm_up
 from .transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe, with_speech
 from .types import Analysis, Framework, Parse, Transcript
 from .vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
@@ -180,7 +180,7 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, s
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     with timer.stage("warm_models"):
-        nlp()
+        warm_up()
         SentenceEncoder(options.embedding_model).encode(["warm up"])
     return speech, prosody, stretches
 

@@ -155,3 +155,14 @@ def test_long_recordings_are_cut_in_pauses_and_stitched_back(analysed):
     starts = [w.start for w in blocks.words]
     assert starts == sorted(starts) and 0 <= starts[0] and blocks.words[-1].end <= audio.duration
     assert abs(starts[-1] - whole["words"][-1]["start"]) < 1.0, "times refer to the whole recording"
+
+
+def test_batch_size_option_reaches_whisper_and_the_cache_key(tmp_path):
+    """--batch-size 0 decodes one sequential stream: a transcript of its own, recorded as such."""
+    out = tmp_path / "t.json"
+    result = run_cli("transcribe", DATA / "speech_12s_8k.flac", "-o", out, "--batch-size", "0", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    t = load_json(out)
+    assert t["transcription"]["options"]["batch_size"] == 0 and len(t["words"]) >= 15
+    refused = run_cli("transcribe", DATA / "speech_12s_8k.flac", "--batch-size", "-1")
+    assert refused.exit_code == 2 and "--batch-size" in refused.stderr
