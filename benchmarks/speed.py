@@ -19,7 +19,7 @@ and the peak resident memory of each. Short inputs are run three times and the
 median is reported. Writes ``benchmarks/results/speed.csv``, ``speed.md`` (the
 README table) and ``speed.html`` (a Plotly chart).
 
-    python benchmarks/speed.py                    # all lengths, about 18 minutes on 2 cores
+    python benchmarks/speed.py                    # all lengths, about 16-18 minutes on 2 cores
     python benchmarks/speed.py --minutes 1 5      # a subset
     python benchmarks/speed.py --decoding         # --threads, --compute-type and batching compared (decoding.md)
 """
