@@ -83,6 +83,11 @@ def _structure_text(numbers: dict) -> str:
     opening = numbers["quantified_impact"]["opening"]
     said = "yes" if opening and opening["numbers"] else "no"
     sign, own = numbers["signposting"], numbers["ownership"]
-    return (f"framing opener {opener}; numbers in the opening {said}; {sign['signposts']} signposts, "
-            f"{sign['synthesis']} summaries; I x{own['i']}, we x{own['we']}; "
-            f"{numbers['reasoning']['markers']} reasons given")
+    return (f"framing opener {opener}; numbers in the opening {said}; {_count(sign['signposts'], 'signpost')}, "
+            f"{_count(sign['synthesis'], 'summary', 'summaries')}; I x{own['i']}, we x{own['we']}; "
+            f"{_count(numbers['reasoning']['markers'], 'reason')} given")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 summary``, ``2 summaries``, ``0 signposts``."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
