@@ -91,7 +91,7 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
         declared = _declared_duration(container, stream)
         if declared is not None and declared > max_duration:
             raise _too_long(path, declared, max_duration)
-        samples, damaged = _decode(container, stream, max_duration, path)
+        samples, damaged = _decode(container, stream, declared, max_duration, path)
     seconds = samples.size / SAMPLE_RATE
     if samples.size == 0 or (damaged and (seconds < 1.0 or (declared and seconds < 0.5 * declared))):
         raise NotAudio(f"{path.name} contains no decodable audio (the file is truncated or corrupt); "
@@ -115,27 +115,31 @@ def _too_long(path: Path, seconds: float, limit: float) -> TooLong:
                    "trim it or raise the limit with --max-duration.")
 
 
-def _decode(container, stream, max_duration: float, path: Path) -> tuple[np.ndarray, bool]:
+def _decode(container, stream, declared: float | None, max_duration: float,
+            path: Path) -> tuple[np.ndarray, bool]:
     """Decode and resample, stopping early (with an error) past ``max_duration``.
 
+    ``declared`` (the container's duration, if it states one) sizes the buffer.
     Returns the samples and whether decoding broke off on damaged data.
     """
     import av
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     limit = int(max_duration * SAMPLE_RATE)
-    declared = _declared_duration(container, stream)
     samples = _Samples(int(declared * SAMPLE_RATE) + SAMPLE_RATE if declared else 60 * SAMPLE_RATE)
+
+    def take(frames) -> None:
+        for out in frames:
+            samples.append(out.to_ndarray().reshape(-1))
+
     damaged = False
     try:
         for frame in container.decode(stream):
             frame.pts = None  # let the resampler re-time; avoids errors on odd timestamps
-            for out in resampler.resample(frame):
-                samples.append(out.to_ndarray().reshape(-1))
+            take(resampler.resample(frame))
             if samples.size > limit:
                 raise _too_long(path, samples.size / SAMPLE_RATE, max_duration)
-        for out in resampler.resample(None):
-            samples.append(out.to_ndarray().reshape(-1))
+        take(resampler.resample(None))
     except av.error.FFmpegError:
         damaged = True  # keep what decoded cleanly; the caller decides if it is enough
     return samples.array(), damaged

@@ -80,11 +80,11 @@ def _yin_and_rms(librosa, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.
 
 
 def _centred(samples: np.ndarray, start: int, end: int) -> np.ndarray:
-    """``samples[start:end]`` where indices outside the signal read as zeros."""
-    inside = samples[max(start, 0):max(min(end, samples.size), 0)]
+    """``samples[start:end]`` where indices before 0 or past the end read as zeros (``start`` < len)."""
+    inside = samples[max(start, 0):end]
     if start >= 0 and end <= samples.size:
         return inside
-    return np.pad(inside, (max(-start, 0), max(end - max(samples.size, start), 0)))
+    return np.pad(inside, (max(-start, 0), max(end - samples.size, 0)))
 
 
 def _running_median(values: np.ndarray, width: int) -> np.ndarray:
