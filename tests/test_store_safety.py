@@ -1,6 +1,7 @@
 """The store under stress: a writer killed with SIGKILL mid-transaction, and concurrent writers and analyses."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,19 @@ from conftest import ROOT, SAMPLES, load_json
 from speechcase.store import open_store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+
+
+@contextlib.contextmanager
+def killed_afterwards(child: subprocess.Popen):
+    """Run the block, then SIGKILL ``child`` as a crash would; it is reaped even if the block fails."""
+    try:
+        yield
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -89,13 +103,8 @@ def test_a_writer_killed_mid_transaction_leaves_the_store_intact(mode, stored):
     store, before, document, transcript = stored
     child = subprocess.Popen([sys.executable, "-c", KILLED_INSIDE, store, document, transcript, mode],
                              stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
-    try:
+    with killed_afterwards(child):
         assert child.stdout.readline().strip() == "inside"
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait()
-    assert child.returncode == -signal.SIGKILL
     runs = check_intact(store, before)
     assert [r.id for r in runs] == [1, 2]  # no partial third run; run 1 still has its own document
     with open_store(store) as db:  # and the store takes the next write normally
@@ -108,14 +117,9 @@ def test_a_writer_killed_at_a_random_moment(stored):
     store, before, document, transcript = stored
     child = subprocess.Popen([sys.executable, "-c", KEEPS_WRITING, store, document, transcript, "a", "100000"],
                              stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
-    try:
+    with killed_afterwards(child):
         committed = [child.stdout.readline() for _ in range(5)]
         time.sleep(0.137)
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.kill()
-        child.wait()
-    assert child.returncode == -signal.SIGKILL
     runs = check_intact(store, before)
     stress = [r for r in runs if r.talk == "stress"]
     assert len(stress) >= len(committed) == 5
