@@ -23,8 +23,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser import LAUNCH_ARGS, chromium_path  # noqa: E402
 from long_talk import repeat_document  # noqa: E402
 
-from speechcase.dashboard import render_dashboard  # noqa: E402
-from speechcase.dashboard.render import plotly_js  # noqa: E402
+from speechcase.core.document import read_document  # noqa: E402
+from speechcase.views.dashboard import render_dashboard  # noqa: E402
+from speechcase.views.dashboard.render import plotly_js  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
         for minutes in args.minutes:
             long_doc = repeat_document(doc, minutes)
             began = time.perf_counter()
-            text = render_dashboard(long_doc)
+            text = render_dashboard(read_document(long_doc))
             render_s = time.perf_counter() - began
             path = Path(folder) / f"dashboard_{minutes:g}min.html"
             path.write_text(text, encoding="utf-8")

@@ -26,9 +26,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from speechcase.document import analysis_document
-from speechcase.pipeline import AnalyzeOptions, analyze
-from speechcase.text import spoken_word_count
+from speechcase.analysis.document import analysis_document
+from speechcase.analysis.pipeline import AnalyzeOptions, analyze
+from speechcase.analysis.text import spoken_word_count
 
 COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "filled_precision",
            "discourse_f1", "filler_precision", "filler_recall", "wpm_rel_err", "pause_recall", "pause_precision",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechcase.signals.rambling import FEATURES, default_encoder, rambling_cues, text_features
+from speechcase.analysis.signals.rambling import FEATURES, default_encoder, rambling_cues, text_features
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "rambling_corpus.toml"

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from speechcase.frameworks import builtin_names  # noqa: E402
-from speechcase.pipeline import AnalyzeOptions, transcribe_file  # noqa: E402
-from speechcase.storage import write_json_atomic  # noqa: E402
-from speechcase.types import Interval, Prosody, Transcript, Word  # noqa: E402
+from speechcase.analysis.frameworks import builtin_names  # noqa: E402
+from speechcase.analysis.pipeline import AnalyzeOptions, transcribe_file  # noqa: E402
+from speechcase.core.files import write_json_atomic  # noqa: E402
+from speechcase.core.types import Interval, Prosody, Transcript, Word  # noqa: E402
 
 SAMPLES = ["structured_churn", "rambling_delivery", "short_deep_dive"]
 
@@ -70,7 +70,7 @@ def main() -> None:
 
         def timed(framework: str) -> float:
             began = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "speechcase.cli", "analyze", str(saved), "--framework", framework,
+            subprocess.run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", str(saved), "--framework", framework,
                             "--cache-dir", str(cache), "-o", str(tmp / framework), "-q"], check=True,
                            stdout=subprocess.DEVNULL, cwd=ROOT)
             return time.perf_counter() - began

@@ -54,7 +54,7 @@ def build_input(minutes: float) -> Path:
     import soundfile
 
     sys.path.insert(0, str(ROOT))
-    from speechcase.audio import SAMPLE_RATE, load_audio
+    from speechcase.analysis.audio import SAMPLE_RATE, load_audio
 
     path = INPUTS / f"talk_{minutes:g}min.flac"
     if path.exists():
@@ -109,9 +109,9 @@ def whisper_alone(path: str, threads: int = 0, compute_type: str = "int8", batch
 
     from faster_whisper import decode_audio
 
-    from speechcase.audio import Audio
-    from speechcase.transcribe import DecodeOptions, resolve_model, transcribe
-    from speechcase.vad import speech_regions
+    from speechcase.analysis.audio import Audio
+    from speechcase.analysis.transcribe import DecodeOptions, resolve_model, transcribe
+    from speechcase.analysis.vad import speech_regions
 
     options = DecodeOptions() if batch_size is None else replace(DecodeOptions(), batch_size=batch_size)
     audio = Audio(path=Path(path), sha256="", samples=decode_audio(path), source_rate=16000)
@@ -182,11 +182,11 @@ def measure(minutes: float, workdir: Path) -> dict:
         out, cache = workdir / f"{minutes:g}-{k}", workdir / f"cache-{minutes:g}-{k}"
         rows["whisper"].append(run([sys.executable, __file__, "--child-whisper", str(audio)])[:2])
         store = ["--store", str(workdir / "history.sqlite3")]  # recorded as usual, never in the user's store
-        wall, rss, err = run([sys.executable, "-m", "speechcase.cli", "analyze", str(audio), "-o", str(out),
+        wall, rss, err = run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", str(audio), "-o", str(out),
                               "--cache-dir", str(cache), "--timings", "-q", *store])
         rows["analyze"].append((wall, rss))
         rows["stages"].append(stage_timings(err))
-        rows["reanalyze"].append(run([sys.executable, "-m", "speechcase.cli", "analyze",
+        rows["reanalyze"].append(run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze",
                                       str(out / "transcript.json"), "--framework", "deep-dive", "-o",
                                       str(out / "again"), "--cache-dir", str(cache), "--timings", "-q",
                                       *store])[:2])

@@ -33,7 +33,7 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
         for sample, picture, wanted in SHOTS:
             out = Path(folder) / sample
-            subprocess.run([sys.executable, "-m", "speechcase.cli", "analyze", str(ROOT / "sample_audio" / f"{sample}.flac"),
+            subprocess.run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", str(ROOT / "sample_audio" / f"{sample}.flac"),
                             "-o", str(out), "--quiet"], check=True, cwd=ROOT)
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             page.goto((out / "dashboard.html").as_uri())

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from browser import browser_page, chromium  # noqa: F401  (fixtures for the browser tests)
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_audio"
@@ -38,7 +37,7 @@ def truth(name: str) -> dict:
 
 def run_cli(*args: str):
     """Invoke the CLI in-process; fails the test if a traceback reached the user."""
-    from speechcase.cli import main
+    from speechcase.interfaces.cli.main import main
 
     result = CliRunner().invoke(main, [str(a) for a in args])
     assert "Traceback" not in result.output + result.stderr

@@ -7,8 +7,9 @@ from importlib import resources
 
 import jsonschema
 import pytest
-
 from conftest import SAMPLE_NAMES, load_json, run_cli, truth
+
+pytestmark = pytest.mark.slow  # every test here transcribes audio with Whisper
 
 
 @pytest.fixture(scope="module")

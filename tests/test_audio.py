@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import DATA, SAMPLES
-from speechcase.audio import SAMPLE_RATE, file_sha256, format_duration, load_audio
-from speechcase.errors import TooLong
-from speechcase.vad import require_speech, silences, speech_regions, whisper_chunks
-from speechcase.types import Interval
+
+from speechcase.analysis.audio import SAMPLE_RATE, file_sha256, load_audio
+from speechcase.analysis.vad import require_speech, silences, speech_regions, whisper_chunks
+from speechcase.core.errors import TooLong
+from speechcase.core.formatting import format_duration
+from speechcase.core.types import Interval
 
 
 @pytest.mark.parametrize("name", ["speech_12s.ogg", "speech_12s.mp3", "speech_12s.m4a", "video_with_audio.mp4"])
@@ -71,7 +72,7 @@ def test_decode_buffer_grows_past_a_wrong_declared_duration():
     still give every sample, in order."""
     import numpy as np
 
-    from speechcase.audio import _Samples
+    from speechcase.analysis.audio import _Samples
 
     buffer = _Samples(capacity=5)
     pieces = [np.arange(k * 4, k * 4 + 4, dtype=np.float32) for k in range(7)]

@@ -1,9 +1,7 @@
 """Every kind of bad input gives one clear line, its own exit code, no traceback, and writes nothing."""
 from __future__ import annotations
 
-
 import pytest
-
 from conftest import DATA, SAMPLES, run_cli
 
 BAD_INPUTS = [
@@ -25,6 +23,7 @@ def _input(name: str):
     return DATA if name == "." else DATA / name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,extra,code,words", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
 def test_bad_audio_input(name, extra, code, words, tmp_path, isolated_cache):
     before = sorted(isolated_cache.rglob("*"))
@@ -83,6 +82,7 @@ def test_unknown_model_name(tmp_path):
     assert "Unknown Whisper model 'no-such-model'" in result.stderr
 
 
+@pytest.mark.slow
 def test_model_not_downloadable_offline_is_one_clear_line(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty Hugging Face cache
@@ -92,6 +92,7 @@ def test_model_not_downloadable_offline_is_one_clear_line(tmp_path, monkeypatch)
     assert len(result.stderr.strip().splitlines()) <= 2
 
 
+@pytest.mark.slow
 def test_unwritable_output_folder(tmp_path, analysed):
     transcript = analysed("short_deep_dive") / "transcript.json"
     blocker = tmp_path / "file"
@@ -107,6 +108,7 @@ def test_bad_duration_option_is_a_usage_error(tmp_path):
     assert "not a duration" in result.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_cache_only_warns(tmp_path, analysed):
     blocker = tmp_path / "file"
     blocker.write_text("x")

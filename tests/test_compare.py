@@ -6,8 +6,10 @@ import re
 import pytest
 from conftest import run_cli
 
-from speechcase.history import what_changed
-from speechcase.store import open_store
+from speechcase.rehearsals.history import what_changed
+from speechcase.rehearsals.store import open_store
+
+pytestmark = pytest.mark.slow  # every test here transcribes audio with Whisper
 
 HOSTILE_TALK = "<img src=x onerror=alert(1)> & \"pitch\""
 HOSTILE_SPEAKER = "</script><script>alert(2)</script>"

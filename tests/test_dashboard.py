@@ -10,9 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES, load_json, run_cli
 from long_talk import repeat_document
+
+from speechcase.core.document import read_document
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
 
@@ -67,6 +68,7 @@ def rambling(analysed):
     return analysed("rambling_delivery")
 
 
+@pytest.mark.slow
 def test_analyze_writes_a_self_contained_dashboard(rambling):
     html_file = rambling / "dashboard.html"
     text = html_file.read_text(encoding="utf-8")
@@ -110,6 +112,7 @@ def test_analyze_writes_a_self_contained_dashboard(rambling):
     assert text.count('<mark class="filler') >= len([f for f in doc["fillers"] if f["source"] == "asr"])
 
 
+@pytest.mark.slow
 def test_figures_are_valid_plotly(rambling):
     import plotly.graph_objects as go
 
@@ -135,10 +138,11 @@ def hostile_document(doc: dict) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_hostile_text_renders_as_text(rambling):
-    from speechcase.dashboard import render_dashboard
+    from speechcase.views.dashboard import render_dashboard
 
-    text = render_dashboard(hostile_document(load_json(rambling / "analysis.json")))
+    text = render_dashboard(read_document(hostile_document(load_json(rambling / "analysis.json"))))
     page = parse_page(text)
     assert "window.__pwned" in text  # the text is there...
     assert "<script>window" not in text and "<img src=x" not in text  # ...but never as markup
@@ -150,9 +154,10 @@ def test_hostile_text_renders_as_text(rambling):
     assert "Brand new <b>type</b>" in json.dumps(json.loads(data_block), ensure_ascii=False)
 
 
+@pytest.mark.slow
 def test_unknown_section_ids_and_flag_types_render(rambling):
     """The renderer knows no fixed list: an unsegmented talk and a new flag type still render, with verdicts."""
-    from speechcase.dashboard import render_dashboard
+    from speechcase.views.dashboard import render_dashboard
 
     doc = load_json(rambling / "analysis.json")
     doc["sections"] = [{"id": "unsegmented", "start": 0.3, "end": 103.6, "confidence": 0.0}]
@@ -161,20 +166,21 @@ def test_unknown_section_ids_and_flag_types_render(rambling):
     doc["flags"][0]["type"] = "a_future_flag"
     for sentence in doc["sentences"]:
         sentence["section"] = "unsegmented"
-    text = render_dashboard(doc)
+    text = render_dashboard(read_document(doc))
     assert "A future flag" in text and "Unsegmented" in text
     assert "Not measured" in text and "Sections were not detected" in text
 
 
+@pytest.mark.slow
 def test_a_60_minute_talk_stays_small(rambling):
-    from speechcase.dashboard import render_dashboard
-    from speechcase.dashboard.render import plotly_js
-    from speechcase.dashboard.settings import default_settings
+    from speechcase.views.dashboard import render_dashboard
+    from speechcase.views.dashboard.render import plotly_js
+    from speechcase.views.dashboard.settings import default_settings
 
     doc = repeat_document(load_json(rambling / "analysis.json"), 60)
     assert doc["source"]["duration"] >= 3600
     began = time.perf_counter()
-    text = render_dashboard(doc)
+    text = render_dashboard(read_document(doc))
     seconds = time.perf_counter() - began
     own = len(text.encode()) - len(plotly_js().encode())
     data = page_data(parse_page(text))
@@ -184,6 +190,7 @@ def test_a_60_minute_talk_stays_small(rambling):
     assert seconds < 10
 
 
+@pytest.mark.slow
 def test_dashboard_command_renders_a_saved_analysis(rambling, tmp_path):
     out = tmp_path / "again.html"
     result = run_cli("dashboard", rambling / "analysis.json", "-o", out, "--audio", SAMPLES / "short_deep_dive.flac")
@@ -193,6 +200,7 @@ def test_dashboard_command_renders_a_saved_analysis(rambling, tmp_path):
     assert (out.parent / audio["src"]).resolve() == (SAMPLES / "short_deep_dive.flac").resolve()
 
 
+@pytest.mark.slow
 def test_dashboard_command_embeds_the_recording(rambling, tmp_path):
     import av
 
@@ -226,6 +234,7 @@ def test_dashboard_command_refuses_bad_input(content, code, words, tmp_path):
     assert not (tmp_path / "out.html").exists()
 
 
+@pytest.mark.slow
 def test_embedding_a_missing_recording_is_one_clear_error(rambling, tmp_path):
     doc = load_json(rambling / "analysis.json")
     doc["source"]["path"] = str(tmp_path / "gone.flac")
@@ -243,6 +252,7 @@ def _open(browser_page, html_file: Path):
     return page, problems
 
 
+@pytest.mark.slow
 def test_browser_click_a_flag_plays_from_it(browser_page, analysed, tmp_path):
     folder = analysed("structured_churn")
     doc = load_json(folder / "analysis.json")
@@ -273,11 +283,12 @@ def test_browser_click_a_flag_plays_from_it(browser_page, analysed, tmp_path):
     assert problems == []
 
 
+@pytest.mark.slow
 def test_browser_hostile_text_stays_text(browser_page, rambling, tmp_path):
-    from speechcase.dashboard import render_dashboard
+    from speechcase.views.dashboard import render_dashboard
 
     html_file = tmp_path / "hostile.html"
-    html_file.write_text(render_dashboard(hostile_document(load_json(rambling / "analysis.json"))), encoding="utf-8")
+    html_file.write_text(render_dashboard(read_document(hostile_document(load_json(rambling / "analysis.json")))), encoding="utf-8")
     page, problems = _open(browser_page, html_file)
     assert page.evaluate("window.__pwned") is None
     assert HOSTILE in page.locator(".transcript .sentence").nth(1).inner_text()
@@ -286,12 +297,13 @@ def test_browser_hostile_text_stays_text(browser_page, rambling, tmp_path):
     assert problems == []
 
 
+@pytest.mark.slow
 def test_browser_embedded_audio_plays_from_a_flag(browser_page, rambling, tmp_path):
-    from speechcase.dashboard import write_dashboard
+    from speechcase.views.dashboard import write_dashboard
 
     doc = load_json(rambling / "analysis.json")
     html_file = tmp_path / "moved" / "dashboard.html"
-    write_dashboard(doc, html_file, SAMPLES / "rambling_delivery.flac", embed_audio=True)
+    write_dashboard(read_document(doc), html_file, SAMPLES / "rambling_delivery.flac", embed_audio=True)
     page, problems = _open(browser_page, html_file)
     assert page.evaluate("document.getElementById('player').src").startswith("blob:")
     last = len(doc["flags"]) - 1
@@ -301,6 +313,7 @@ def test_browser_embedded_audio_plays_from_a_flag(browser_page, rambling, tmp_pa
     assert problems == []
 
 
+@pytest.mark.slow
 def test_browser_every_mark_lies_on_the_time_axis(browser_page, rambling):
     """Each bar and marker is drawn inside the plot: times of 1-10 s are not taken for years (3680 ms != 3680 AD)."""
     page, problems = _open(browser_page, rambling / "dashboard.html")

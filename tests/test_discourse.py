@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from speechcase.signals.discourse import discourse_fillers
-from speechcase.text import build_sentences, parse
-from speechcase.types import Word
+from speechcase.analysis.signals.discourse import discourse_fillers
+from speechcase.analysis.text import build_sentences, parse
+from speechcase.core.types import Word
 
 
 def fillers_in(text: str) -> list[str]:

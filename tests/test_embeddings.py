@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from speechcase.embeddings import SentenceEncoder
-from speechcase.errors import ModelUnavailable
+from speechcase.analysis.embeddings import SentenceEncoder
+from speechcase.core.errors import ModelUnavailable
 
 REFERENCE = json.loads((Path(__file__).resolve().parent / "data" / "minilm_reference.json").read_text())
 # Indices into REFERENCE["sentences"]: two about the data, two about deployment.

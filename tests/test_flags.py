@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import load_json
-from speechcase.config import default_thresholds
-from speechcase.flags import build_flags, filler_cluster_flags, pace_flags
-from speechcase.signals.pacing import rolling_wpm
-from speechcase.types import Filler, Pause, Word
+
+from speechcase.analysis.config import default_thresholds
+from speechcase.analysis.flags import build_flags
+from speechcase.analysis.flags.delivery import filler_cluster_flags, pace_flags
+from speechcase.analysis.signals.pacing import rolling_wpm
+from speechcase.core.types import Filler, Framework, Pause, Word
 
 T = default_thresholds()
 
@@ -61,11 +62,14 @@ def test_long_mid_sentence_pause_is_flagged_and_ids_are_in_time_order():
              Word("model.", 4.2, 4.6, 0.9)]
     pauses = [Pause(0.7, 4.0, "mid_sentence"), Pause(5.0, 8.0, "between_sentences")]
     fillers = [Filler("um", "filled_pause", t, t + 0.2) for t in (0.1, 0.5, 0.9)]
-    flags = build_flags(words, pauses, fillers, [], [], [], T)
+    flags = build_flags(words=words, sentences=[], pauses=pauses, fillers=fillers, hedges=[], decisions=[],
+                        monotone=[], spans=[], balance=[], framework=Framework("none", "none", []), rambling=[],
+                        cues=[], structure=None, thresholds=T)
     assert [(f.id, f.type) for f in flags] == [("f-001", "filler_cluster"), ("f-002", "long_pause")]
     assert "3.3 s" in flags[1].message and "chose [...] the" in flags[1].evidence
 
 
+@pytest.mark.slow
 def test_flags_on_the_samples(analysed):
     rambling = load_json(analysed("rambling_delivery") / "analysis.json")["flags"]
     structured = load_json(analysed("structured_churn") / "analysis.json")["flags"]
@@ -76,7 +80,7 @@ def test_flags_on_the_samples(analysed):
 
 
 def test_hedges_and_decisions_are_found_in_words():
-    from speechcase.signals.hedges import find_decisions, find_hedges
+    from speechcase.analysis.signals.hedges import find_decisions, find_hedges
 
     words = [Word(t, k * 0.3, k * 0.3 + 0.25, 0.9) for k, t in enumerate(
         "I think maybe we could use boosting, or maybe not. In the end we went with boosting.".split())]
@@ -85,8 +89,8 @@ def test_hedges_and_decisions_are_found_in_words():
 
 
 def test_hedging_flag_only_without_a_decision():
-    from speechcase.flags import hedging_flags
-    from speechcase.types import Phrase
+    from speechcase.analysis.flags import hedging_flags
+    from speechcase.core.types import Phrase
 
     hedges = [Phrase(p, s, s + 0.5) for p, s in (("maybe", 10), ("it depends", 14), ("probably", 20))]
     (flag,) = hedging_flags(hedges, [], T)
@@ -95,6 +99,7 @@ def test_hedging_flag_only_without_a_decision():
     assert hedging_flags(hedges[:2], [], T) == []  # two hedges are not a pattern
 
 
+@pytest.mark.slow
 def test_hedging_on_the_samples(analysed):
     rambling = load_json(analysed("rambling_delivery") / "analysis.json")
     structured = load_json(analysed("structured_churn") / "analysis.json")

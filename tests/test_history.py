@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from conftest import SAMPLES, load_json, run_cli
 
-from speechcase.history import EXPORT_SCHEMA, what_changed
-from speechcase.store import APPLICATION_ID, SCHEMA_VERSION, open_store
+from speechcase.rehearsals.history import EXPORT_SCHEMA, what_changed
+from speechcase.rehearsals.store import APPLICATION_ID, SCHEMA_VERSION, open_store
 
 TALK = "churn-case"
 # Three rehearsals of one talk (the samples stand in for three takes); the third judged as a deep dive.
@@ -52,6 +52,7 @@ def history_rows(store, talk=TALK):
     return lines[0], [line.split() for line in lines[1:] if line.strip() and line.split()[0].isdigit()]
 
 
+@pytest.mark.slow
 def test_history_lists_the_runs_oldest_first(rehearsals):
     store, documents = rehearsals
     header, rows = history_rows(store)
@@ -68,6 +69,7 @@ def test_history_lists_the_runs_oldest_first(rehearsals):
     assert rows[2][columns.index("framing") + 1] == "-"  # +1: the date is two words
 
 
+@pytest.mark.slow
 def test_history_without_talk_lists_talks_with_run_counts(rehearsals):
     result = run_cli("history", "--store", rehearsals[0])
     assert result.exit_code == 0
@@ -76,14 +78,15 @@ def test_history_without_talk_lists_talks_with_run_counts(rehearsals):
     assert lines[1].split()[:3] == [TALK, "me", "3"]
 
 
+@pytest.mark.slow
 def test_the_store_holds_the_documents_and_transcripts(rehearsals):
     store, documents = rehearsals
     with open_store(store) as db:
         runs = db.runs(db.find_talk(TALK))
         for run, path in zip(runs, documents, strict=True):
             doc = load_json(path)
-            assert db.document(run.id) == doc
-            assert db.transcript(run.id) == load_json(path.parent / "transcript.json")
+            assert db.document(run.id).raw == doc
+            assert db.transcript(run.id).to_dict() == load_json(path.parent / "transcript.json")
             assert run.audio_sha256 == doc["source"]["sha256"] and run.framework == doc["framework"]["id"]
             assert [s.share for s in run.sections] == [b["share"] for b in doc["balance"]]
             assert [(s.target[0], s.target[1]) for s in run.sections] == \
@@ -99,6 +102,7 @@ def test_the_store_holds_the_documents_and_transcripts(rehearsals):
         assert "runs_by_fillers" in plan
 
 
+@pytest.mark.slow
 def test_comparison_numbers_equal_the_analysis_documents(rehearsals, tmp_path):
     store, documents = rehearsals
     result = run_cli("compare", TALK, "--store", store, "-o", tmp_path / "compare.html", "--csv", tmp_path / "t.csv")
@@ -133,6 +137,7 @@ def test_comparison_numbers_equal_the_analysis_documents(rehearsals, tmp_path):
     assert "framework case-study -> deep-dive" in result.output
 
 
+@pytest.mark.slow
 def test_what_changed_names_section_shifts(rehearsals):
     """Sections are not segmented yet, so give two stored runs section times by hand to check the wording."""
     from dataclasses import replace
@@ -159,6 +164,7 @@ def test_what_changed_names_section_shifts(rehearsals):
     assert what_changed(first, first) == ["no notable change in time allocation, pace, fillers, pauses or flags"]
 
 
+@pytest.mark.slow
 def test_reanalysis_keeps_the_run_identity(rehearsals, store_copy):
     _, documents = rehearsals
     with open_store(store_copy) as db:
@@ -168,7 +174,7 @@ def test_reanalysis_keeps_the_run_identity(rehearsals, store_copy):
     assert result.exit_code == 0, result.stderr
     assert "Re-analysed run 1" in result.output
     with open_store(store_copy) as db:
-        after, doc = db.run(1), db.document(1)
+        after, doc = db.run(1), db.document(1).raw
         assert db.transcript(1) == transcript
         assert [r.id for r in db.runs(db.find_talk(TALK))] == [1, 2, 3]
     assert (after.uid, after.recorded_at, after.talk) == (before.uid, before.recorded_at, before.talk)
@@ -185,6 +191,7 @@ def test_reanalysis_keeps_the_run_identity(rehearsals, store_copy):
         assert db.run(2).framework == "case-study"
 
 
+@pytest.mark.slow
 def test_recording_the_same_audio_again_updates_its_run(rehearsals, store_copy, tmp_path):
     result = run_cli("analyze", SAMPLES / "structured_churn.flac", "--talk", TALK, "--framework", "live-case",
                      "--store", store_copy, "-o", tmp_path / "again", "--quiet")
@@ -195,6 +202,7 @@ def test_recording_the_same_audio_again_updates_its_run(rehearsals, store_copy, 
             [(1, "live-case"), (2, "case-study"), (3, "deep-dive")]
 
 
+@pytest.mark.slow
 def test_deleting_runs(store_copy):
     result = run_cli("runs", "rm", "2", "--store", store_copy)
     assert result.exit_code == 0 and "Deleted run 2" in result.output
@@ -209,6 +217,7 @@ def test_deleting_runs(store_copy):
     assert gone.exit_code == 25 and f"No talk called '{TALK}'" in gone.stderr
 
 
+@pytest.mark.slow
 def test_export_import_round_trip(rehearsals, tmp_path):
     store, _ = rehearsals
     exported = tmp_path / "talk.json"
@@ -225,7 +234,7 @@ def test_export_import_round_trip(rehearsals, tmp_path):
         for x, y in zip(a.runs(a.find_talk(TALK)), b.runs(b.find_talk(TALK)), strict=True):
             assert (x.uid, x.recorded_at, x.metrics, x.sections, x.flag_types) == \
                 (y.uid, y.recorded_at, y.metrics, y.sections, y.flag_types)
-            assert a.document(x.id) == b.document(y.id) and a.transcript(x.id) == b.transcript(y.id)
+            assert a.document(x.id).raw == b.document(y.id).raw and a.transcript(x.id) == b.transcript(y.id)
 
     again = run_cli("import", exported, "--store", other)  # twice: nothing is duplicated
     assert again.exit_code == 0 and "Imported 0 runs" in again.output and "3 already present" in again.output
@@ -239,6 +248,7 @@ def test_export_import_round_trip(rehearsals, tmp_path):
     (json.dumps({"schema": EXPORT_SCHEMA, "talk": "t", "speaker": "me",
                  "runs": [{"uid": "a", "recorded_at": "2026-01-01T00:00:00+00:00", "document": {}}]}), "damaged"),
 ])
+@pytest.mark.slow
 def test_import_refuses_a_bad_file_and_changes_nothing(content, words, store_copy, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
@@ -249,6 +259,7 @@ def test_import_refuses_a_bad_file_and_changes_nothing(content, words, store_cop
         assert len(db.runs()) == 3 and [t.name for t in db.talks()] == [TALK]
 
 
+@pytest.mark.slow
 def test_a_half_good_export_imports_nothing(rehearsals, store_copy, tmp_path):
     data = load_json(_export(rehearsals[0], tmp_path))
     for run in data["runs"]:
@@ -267,6 +278,7 @@ def _export(store, tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_default_talk_name_and_no_store(analysed, tmp_path):
     transcript = analysed("short_deep_dive") / "transcript.json"
     store = tmp_path / "h.sqlite3"
@@ -281,6 +293,7 @@ def test_default_talk_name_and_no_store(analysed, tmp_path):
     (lambda p: p.write_text("these are notes, not a database\n"), 21, "not a readable speechcase store"),
     (lambda p: sqlite3.connect(p).execute("CREATE TABLE t (x)"), 21, "not a speechcase store"),
 ], ids=["text-file", "other-sqlite"])
+@pytest.mark.slow
 def test_a_file_that_is_not_a_store(make, code, words, tmp_path, analysed):
     path = tmp_path / "h.sqlite3"
     make(path)
@@ -294,6 +307,7 @@ def test_a_file_that_is_not_a_store(make, code, words, tmp_path, analysed):
     assert path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_store_from_a_newer_version(store_copy):
     with sqlite3.connect(store_copy) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -302,6 +316,7 @@ def test_a_store_from_a_newer_version(store_copy):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_an_unwritable_store_fails_before_the_analysis(tmp_path, analysed):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -321,9 +336,10 @@ def test_reading_commands_leave_no_store_behind(tmp_path):
     assert not path.exists() and not (tmp_path / "c.html").exists()
 
 
+@pytest.mark.slow
 def test_schema_migrations_run_forward_once(store_copy, monkeypatch):
     """A later schema version migrates an existing store in place, keeping its runs."""
-    import speechcase.store as store_module
+    import speechcase.rehearsals.store as store_module
 
     with open_store(store_copy) as db:
         before = [(r.id, r.uid, r.metrics) for r in db.runs()]

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
-
+import pytest
 from conftest import DATA, SAMPLES, load_json
-from speechcase.audio import load_audio
-from speechcase.config import default_thresholds
-from speechcase.prosody import pitch_track
-from speechcase.signals.vocal import monotone_spans, vocal_summary
-from speechcase.types import Prosody
-from speechcase.vad import speech_regions
+
+from speechcase.analysis.audio import load_audio
+from speechcase.analysis.config import default_thresholds
+from speechcase.analysis.prosody import pitch_track
+from speechcase.analysis.signals.vocal import monotone_spans, vocal_summary
+from speechcase.analysis.vad import speech_regions
+from speechcase.core.types import Prosody
 
 T = default_thresholds()
 
@@ -52,6 +53,7 @@ def test_monotone_rule():
     assert monotone_spans(_track(1.0, 40), T) == []  # flat, but not for long enough
 
 
+@pytest.mark.slow
 def test_pitch_is_saved_in_the_transcript_and_summarised(analysed):
     transcript = load_json(analysed("rambling_delivery") / "transcript.json")
     assert transcript["prosody"]["hop"] == 0.04 and any(transcript["prosody"]["f0"])
@@ -63,7 +65,7 @@ def test_blockwise_pitch_equals_librosa_on_the_whole_signal():
     """Pitch is computed in 60 s blocks to keep memory flat; the result must not depend on the blocks."""
     import librosa
 
-    from speechcase.prosody import FMAX, FMIN, HOP, _yin_and_rms
+    from speechcase.analysis.prosody import FMAX, FMIN, HOP, _yin_and_rms
 
     audio = load_audio(SAMPLES / "structured_churn.flac")  # two minutes: crosses a block boundary
     sr, hop = audio.sample_rate, int(HOP * audio.sample_rate)

@@ -6,18 +6,25 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import load_json, truth
-from speechcase.frameworks import load_framework
-from speechcase.pipeline import AnalyzeOptions, analyze_transcript
-from speechcase.plaintext import transcript_from_text
-from speechcase.signals.discourse import discourse_fillers
-from speechcase.signals.fillers import filled_pauses
-from speechcase.signals.rambling import (
-    FEATURES, chain_spans, default_encoder, rambling_model, score, sentence_cues, sentence_drifts, text_features,
+
+from speechcase.analysis.frameworks import load_framework
+from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+from speechcase.analysis.plaintext import transcript_from_text
+from speechcase.analysis.signals.discourse import discourse_fillers
+from speechcase.analysis.signals.fillers import filled_pauses
+from speechcase.analysis.signals.rambling import (
+    FEATURES,
+    chain_spans,
+    default_encoder,
+    rambling_model,
+    score,
+    sentence_cues,
+    sentence_drifts,
+    text_features,
     windows,
 )
-from speechcase.text import build_sentences, parse
+from speechcase.analysis.text import build_sentences, parse
 
 CORPUS = tomllib.loads((Path(__file__).parent / "data" / "rambling_corpus.toml").read_text())["passage"]
 
@@ -207,6 +214,7 @@ def analysis_flags(text: str):
 
 # --- real sample talks --------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_samples_rambling_talk_is_flagged_and_structured_ones_are_not(analysed_samples):
     rambling = analysed_samples("rambling_delivery")
     soc = [f for f in rambling["flags"] if f["type"] == "stream_of_consciousness"]

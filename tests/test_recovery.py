@@ -1,20 +1,21 @@
 """Acoustic recovery of filled pauses Whisper dropped: measured on real audio, decided from the transcript."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
-
 from conftest import DATA, load_json, run_cli
-from speechcase.audio import load_audio
-from speechcase.config import default_thresholds
-from speechcase.signals.recovery import recovered_filled_pauses
-from speechcase.types import Filler, Source, Transcript, TranscriptionInfo, VoicedStretch, Word
-from speechcase.vad import speech_regions
-from speechcase.voicing import voiced_stretches
+
+from speechcase.analysis.audio import load_audio
+from speechcase.analysis.config import default_thresholds
+from speechcase.analysis.signals.recovery import recovered_filled_pauses
+from speechcase.analysis.vad import speech_regions
+from speechcase.analysis.voicing import voiced_stretches
+from speechcase.core.types import Filler, Source, Transcript, TranscriptionInfo, VoicedStretch, Word
 
 RULES = default_thresholds().recovery
-#: tests/data/hesitations_14s.flac (see make_fixtures.sh): a held "um" at 3.9-4.6 s that tiny.en drops,
+#: tests/data/hesitations_14s.flac (see make_fixtures.sh): a held "um" at 3.9-4.6 s that tiny.en usually drops,
 #: a drawn-out "so" at 9.6-10.3 s that it writes as a word, a held "uh" at 11.3-11.8 s that it writes.
 SAMPLE = DATA / "hesitations_14s.flac"
 UM, SO, UH = (3.85, 4.6), (9.55, 10.4), (11.25, 11.9)
@@ -32,17 +33,41 @@ def hesitations(tmp_path_factory):
     return out
 
 
-def test_a_filled_pause_whisper_dropped_is_found_in_the_audio(hesitations):
-    analysis = load_json(hesitations / "analysis.json")
+FILLED = ("um", "uh", "umm")
+
+
+@pytest.fixture(scope="module")
+def dropped(hesitations, tmp_path_factory):
+    """The same take as tiny.en transcribes it on most CPUs: without the held "um" (int8 kernels differ between
+    processors, and on some tiny.en writes it). Its saved transcript, with any filled pause written over the "um"
+    taken out, analysed again: the audio evidence (the voiced stretches) is the one measured from the recording."""
+    saved = load_json(hesitations / "transcript.json")
+    # Whisper times a filled pause late (the filler stage moves it back): drop the written word of any filler at the "um"
+    written = [(f["start"], f["end"]) for f in load_json(hesitations / "analysis.json")["fillers"]
+               if f["source"] == "asr" and _overlaps(f, UM)]
+    saved["words"] = [w for w in saved["words"] if not (w["text"].lower().strip(",.") in FILLED and any(
+        w["start"] <= end and start <= w["end"] for start, end in written))]
+    out = tmp_path_factory.mktemp("dropped")
+    (out / "input").mkdir()
+    (out / "input" / "transcript.json").write_text(json.dumps(saved))
+    result = run_cli("analyze", out / "input" / "transcript.json", "-o", out, "--quiet", "--no-store")
+    assert result.exit_code == 0, result.output + result.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_a_filled_pause_whisper_dropped_is_found_in_the_audio(dropped):
+    analysis = load_json(dropped / "analysis.json")
     heard = [w["text"] for w in analysis["words"] if _overlaps(w, UM)]
-    assert not any(w.lower().strip(",.") in ("um", "uh", "umm") for w in heard)  # Whisper really dropped it
+    assert not any(w.lower().strip(",.") in FILLED for w in heard)  # the transcript really has no "um" there
     (um,) = [f for f in analysis["fillers"] if _overlaps(f, UM)]
     assert (um["text"], um["kind"], um["source"]) == ("um", "filled_pause", "acoustic")
     assert UM[0] <= um["start"] and um["end"] <= UM[1] and um["end"] - um["start"] > 0.4
 
 
-def test_written_words_and_written_fillers_are_not_counted_again(hesitations):
-    analysis = load_json(hesitations / "analysis.json")
+@pytest.mark.slow
+def test_written_words_and_written_fillers_are_not_counted_again(hesitations, dropped):
+    analysis = load_json(dropped / "analysis.json")
     acoustic = [f for f in analysis["fillers"] if f["source"] == "acoustic"]
     assert len(acoustic) == 1  # only the dropped "um"
     # the drawn-out "so" is a written word, however long it is held
@@ -51,8 +76,12 @@ def test_written_words_and_written_fillers_are_not_counted_again(hesitations):
     (uh,) = [f for f in analysis["fillers"] if f["kind"] == "filled_pause" and _overlaps(f, UH)]
     assert uh["source"] == "asr"
     assert analysis["summary"]["fillers_per_minute"]["acoustic"] > 0
+    # on the recording itself, whichever way this CPU's Whisper wrote the "um", it is counted exactly once
+    from_audio = load_json(hesitations / "analysis.json")["fillers"]
+    assert len([f for f in from_audio if f["kind"] == "filled_pause" and _overlaps(f, UM)]) == 1
 
 
+@pytest.mark.slow
 def test_recovery_works_from_a_saved_transcript_without_audio(hesitations, tmp_path):
     saved = load_json(hesitations / "transcript.json")
     assert saved["voiced_stretches"], "the evidence is stored with the transcript"

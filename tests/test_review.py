@@ -11,8 +11,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES, run_cli
 
-from speechcase.reviews import flags_in_time_order, parse_span, parse_time, run_review, span_overlap
-from speechcase.store import open_store
+from speechcase.core.document import read_document
+from speechcase.rehearsals.matching import span_overlap
+from speechcase.rehearsals.reviews import parse_span, parse_time, run_review
+from speechcase.rehearsals.store import open_store
 
 HOSTILE = "</div><script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\"> & *not bold* [x](y)"
 
@@ -39,8 +41,13 @@ def store(base_store, tmp_path):
 
 
 def document(store, run_id=1):
+    """The run's analysis document as stored (JSON)."""
     with open_store(store) as db:
-        return db.document(run_id)
+        return db.document(run_id).raw
+
+
+def flags_in_time_order(doc):
+    return sorted(doc["flags"], key=lambda f: (f["start"], f["end"], f["id"]))
 
 
 def review_state(store, run_id=1):
@@ -54,6 +61,7 @@ def cli(store, *args, reviewer="anna"):
 
 # -- the non-interactive form -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_decisions_and_comments_are_stored_per_flag(store):
     flags = flags_in_time_order(document(store))
     first, second = flags[0], flags[1]
@@ -85,6 +93,7 @@ def test_decisions_and_comments_are_stored_per_flag(store):
     assert re.search(rf"{second['id']} .*dismissed by ben", listing)
 
 
+@pytest.mark.slow
 def test_free_notes_on_any_moment(store):
     duration = document(store)["source"]["duration"]
     assert cli(store, "review", "1", "--note", "Nice pause before the number.", "--at", "1:02-1:05.5").exit_code == 0
@@ -96,6 +105,7 @@ def test_free_notes_on_any_moment(store):
     assert "note 1 at 1:02-1:06 by anna: Nice pause before the number." in cli(store, "review", "1", "--list").output
 
 
+@pytest.mark.slow
 def test_bad_review_input_is_refused_with_its_exit_code_and_stores_nothing(store):
     assert cli(store, "review", "1", "--flag", "f-099", "--agree").exit_code == 27
     assert cli(store, "review", "1", "--flag", "zzz", "--agree").exit_code == 27
@@ -125,8 +135,9 @@ def fake_player(tmp_path):
     return script
 
 
+@pytest.mark.slow
 def test_interactive_review_goes_through_flags_in_time_order(store, tmp_path, monkeypatch):
-    from speechcase.cli import main
+    from speechcase.interfaces.cli.main import main
 
     monkeypatch.setenv("SPEECHCASE_PLAYER", str(fake_player(tmp_path)))
     flags = flags_in_time_order(document(store))
@@ -172,8 +183,9 @@ def test_interactive_review_goes_through_flags_in_time_order(store, tmp_path, mo
     assert "1 notes" in result.output.splitlines()[0] and "2 already decided" in result.output.splitlines()[0]
 
 
+@pytest.mark.slow
 def test_interactive_review_without_player_or_recording_says_so(store, tmp_path, monkeypatch):
-    from speechcase.cli import main
+    from speechcase.interfaces.cli.main import main
 
     monkeypatch.setenv("SPEECHCASE_PLAYER", "no-such-player-here")
     result = CliRunner().invoke(main, ["review", "1", "--store", str(store)], input="p\nq\n")
@@ -201,6 +213,7 @@ def review_every_flag(store, run_id=1):
                    "--comment", f"on {flag['type']} {flag['start']}").exit_code == 0
 
 
+@pytest.mark.slow
 def test_reviews_follow_their_flags_through_reanalysis(store):
     before = document(store)
     review_every_flag(store)
@@ -241,13 +254,14 @@ def test_reviews_follow_their_flags_through_reanalysis(store):
     assert review_state(store).unmatched == []
 
 
+@pytest.mark.slow
 def test_a_review_whose_flag_disappears_is_kept_and_shown(store):
     doc, first = document(store), flags_in_time_order(document(store))[0]
     assert cli(store, "review", "1", "--flag", first["id"], "--agree", "--comment", "Too long an opening.").exit_code == 0
     with open_store(store) as db:
         transcript = db.transcript(1)
         less = {**doc, "flags": [f for f in doc["flags"] if f["id"] != first["id"]]}
-        db.replace_document(1, less, transcript)
+        db.replace_document(1, read_document(less), transcript)
         state = run_review(db, 1)
     assert [r.flag_id for r in state.reviews] == [None]
     assert state.reviews[0].last_flag_id == first["id"] and state.reviews[0].comment == "Too long an opening."
@@ -259,10 +273,11 @@ def test_a_review_whose_flag_disappears_is_kept_and_shown(store):
     stats = run_cli("review-stats", "--store", store).output
     assert re.search(rf"^{first['type']}\s+\d+\s+1\s+1\s+0\s+100 %", stats, re.M)
     with open_store(store) as db:  # the flag comes back: so does the review
-        db.replace_document(1, doc, transcript)
+        db.replace_document(1, read_document(doc), transcript)
     assert review_state(store).reviews[0].flag_id == first["id"]
 
 
+@pytest.mark.slow
 def test_recording_the_same_audio_again_keeps_the_review(store, tmp_path):
     flag = flags_in_time_order(document(store))[-1]
     assert cli(store, "review", "1", "--flag", flag["id"], "--dismiss", "--comment", "Fine here.").exit_code == 0
@@ -275,6 +290,7 @@ def test_recording_the_same_audio_again_keeps_the_review(store, tmp_path):
     assert [n.text for n in state.notes] == ["Breathe."]
 
 
+@pytest.mark.slow
 def test_deleting_a_run_deletes_its_review(store):
     assert cli(store, "review", "2", "--flag", "f-001", "--agree").exit_code == 0
     assert cli(store, "review", "2", "--note", "x", "--at", "1").exit_code == 0
@@ -284,8 +300,9 @@ def test_deleting_a_run_deletes_its_review(store):
         assert conn.execute("SELECT COUNT(*) FROM coach_notes").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_a_version_1_store_gains_the_review_tables(store, tmp_path, monkeypatch):
-    import speechcase.store as store_module
+    import speechcase.rehearsals.store as store_module
 
     old = tmp_path / "v1.sqlite3"
     with open_store(store) as src:
@@ -303,6 +320,7 @@ def test_a_version_1_store_gains_the_review_tables(store, tmp_path, monkeypatch)
 
 # -- precision feedback -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_review_stats_per_flag_type_and_per_talk(store):
     churn, ramble = document(store, 1)["flags"], document(store, 2)["flags"]
     shared = sorted({f["type"] for f in churn} & {f["type"] for f in ramble})
@@ -348,6 +366,7 @@ def reviewed(store):
     return store, flags
 
 
+@pytest.mark.slow
 def test_html_report_puts_the_coach_first_hides_dismissed_flags_and_escapes_everything(reviewed, tmp_path):
     store, flags = reviewed
     result = run_cli("report", "1", "--store", store, "-o", tmp_path / "report.html")
@@ -364,6 +383,7 @@ def test_html_report_puts_the_coach_first_hides_dismissed_flags_and_escapes_ever
     assert "reviewed by anna, ben" in page
 
 
+@pytest.mark.slow
 def test_markdown_report(reviewed, tmp_path):
     store, flags = reviewed
     assert run_cli("report", "1", "--store", store, "-o", tmp_path / "r.md").exit_code == 0  # md from the suffix
@@ -379,6 +399,7 @@ def test_markdown_report(reviewed, tmp_path):
     assert "| Pace | " in text
 
 
+@pytest.mark.slow
 def test_browser_shows_the_coach_comment_next_to_its_flag(reviewed, tmp_path, browser_page):
     store, flags = reviewed
     assert run_cli("report", "1", "--store", store, "-o", tmp_path / "report.html").exit_code == 0
@@ -415,6 +436,7 @@ def test_time_spans_and_overlap():
 
 # -- the dashboard with the review --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_dashboard_shows_the_review(reviewed, tmp_path, browser_page):
     store, flags = reviewed
     result = run_cli("dashboard", "--run", "1", "--store", store, "-o", tmp_path / "dash.html")
@@ -446,6 +468,7 @@ def test_dashboard_shows_the_review(reviewed, tmp_path, browser_page):
     assert problems == []
 
 
+@pytest.mark.slow
 def test_dashboard_needs_a_document_or_a_run(store, tmp_path):
     assert run_cli("dashboard", "--store", store).exit_code == 2
     assert run_cli("dashboard", "--run", "9", "--store", store, "-o", tmp_path / "d.html").exit_code == 24

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SAMPLES, load_json, run_cli, truth
-from speechcase.config import default_thresholds
-from speechcase.errors import BadFramework
-from speechcase.frameworks import load_framework
-from speechcase.sections import balance, section_flags
-from speechcase.sections.cues import keyword_scores
-from speechcase.sections.decode import OrderPrior, decode, runs
-from speechcase.text import build_sentences, parse
-from speechcase.types import Pacing, SectionSpan, Word
+
+from speechcase.analysis.config import default_thresholds
+from speechcase.analysis.flags.sections import section_flags
+from speechcase.analysis.frameworks import load_framework
+from speechcase.analysis.sections import balance
+from speechcase.analysis.sections.cues import keyword_scores
+from speechcase.analysis.sections.decode import OrderPrior, decode, runs
+from speechcase.analysis.text import build_sentences, parse
+from speechcase.core.errors import BadFramework
+from speechcase.core.types import Pacing, SectionSpan, Word
 
 PRIOR = OrderPrior(skip=1.0, back=3.0, late_start=1.0)
 
@@ -112,6 +113,7 @@ def test_broken_section_fields_are_named(tmp_path, section, words):
         load_framework(path)
 
 
+@pytest.mark.slow
 def test_a_user_framework_file_drives_the_analysis(analysed, tmp_path):
     mine = tmp_path / "two-part.toml"
     mine.write_text('id = "two-part"\ntitle = "Build and ship"\n'
@@ -181,6 +183,7 @@ def _accuracy(doc: dict, sentences: list[dict]) -> float:
     return good / total
 
 
+@pytest.mark.slow
 def test_structured_talk_is_segmented_in_order(analysed):
     doc = load_json(analysed("structured_churn") / "analysis.json")
     assert [s["id"] for s in doc["sections"]] == ["framing", "data", "modeling", "evaluation", "deployment",
@@ -194,6 +197,7 @@ def test_structured_talk_is_segmented_in_order(analysed):
     assert all(120 < r["wpm"] < 220 for r in rows.values())
 
 
+@pytest.mark.slow
 def test_deep_dive_audio_with_its_framework(tmp_path):
     result = run_cli("analyze", SAMPLES / "short_deep_dive.flac", "--framework", "deep-dive", "-o", tmp_path, "-q")
     assert result.exit_code == 0, result.stderr
@@ -206,10 +210,10 @@ def test_shipped_cue_lemmas_match_the_builtin_frameworks():
     """Re-analysis reads built-in cue lemmas from a shipped table; it must match what spaCy says."""
     import json
 
-    from speechcase.sections.cues import BUILTIN_LEMMAS, lemmatise
+    from speechcase.analysis.sections.cues import BUILTIN_LEMMAS, lemmatise
 
     shipped = json.loads(BUILTIN_LEMMAS.read_text())
     texts = sorted({c for name in ("case-study", "deep-dive", "live-case")
                     for spec in load_framework(name).sections for c in spec.cues})
     assert shipped == lemmatise(texts), ("a built-in framework's cues changed: run python -c 'from "
-                                         "speechcase.sections.cues import write_builtin_lemmas; write_builtin_lemmas()'")
+                                         "speechcase.analysis.sections.cues import write_builtin_lemmas; write_builtin_lemmas()'")

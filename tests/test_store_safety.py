@@ -13,7 +13,9 @@ import time
 import pytest
 from conftest import ROOT, SAMPLES, load_json
 
-from speechcase.store import open_store
+from speechcase.core.document import read_document
+from speechcase.core.types import Transcript
+from speechcase.rehearsals.store import open_store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -35,8 +37,11 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 # Runs in a child process: record (or replace) a run, pausing inside the transaction so the test can kill it there.
 KILLED_INSIDE = """
 import json, sys, time
-from speechcase import store as s
+from speechcase.core.document import read_document
+from speechcase.core.types import Transcript
+from speechcase.rehearsals import store as s
 path, document, transcript, mode = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), sys.argv[4]
+transcript = Transcript.from_dict(transcript)
 write_derived = s.Store._write_derived
 def pause_inside(db, run_id, doc):
     write_derived(db, run_id, doc)   # the run row and its section rows are written, not committed
@@ -46,21 +51,24 @@ s.Store._write_derived = staticmethod(pause_inside)
 with s.open_store(path) as store:
     if mode == "new":
         document["source"]["sha256"] = "f" * 64
-        store.record_run(document, transcript, "churn-case")
+        store.record_run(read_document(document), transcript, "churn-case")
     else:
-        store.replace_document(1, document, transcript)
+        store.replace_document(1, read_document(document), transcript)
 """
 
 # Runs in a child process: record runs one after another as fast as it can, printing each committed id.
 KEEPS_WRITING = """
 import json, sys
-from speechcase.store import open_store
+from speechcase.core.document import read_document
+from speechcase.core.types import Transcript
+from speechcase.rehearsals.store import open_store
 path, document, transcript, tag, count = (sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])),
                                           sys.argv[4], int(sys.argv[5]))
+transcript = Transcript.from_dict(transcript)
 for i in range(count):
     document["source"]["sha256"] = f"{tag}{i:08x}".rjust(64, "0")
     with open_store(path) as store:
-        run_id, _ = store.record_run(document, transcript, "stress")
+        run_id, _ = store.record_run(read_document(document), transcript, "stress")
     print(run_id, flush=True)
 """
 
@@ -77,7 +85,7 @@ def stored(analysed, tmp_path):
         assert result.exit_code == 0, result.stderr
     third = analysed("short_deep_dive")
     with open_store(store) as db:
-        before = {run.id: db.document(run.id) for run in db.runs()}
+        before = {run.id: db.document(run.id).raw for run in db.runs()}
     return store, before, third / "analysis.json", third / "transcript.json"
 
 
@@ -89,15 +97,16 @@ def check_intact(store, before):
     with open_store(store) as db:
         runs = db.runs()
         for run_id, document in before.items():
-            assert db.document(run_id) == document
+            assert db.document(run_id).raw == document
         for run in runs:
-            doc = db.document(run.id)
+            doc = db.document(run.id).raw
             assert len(run.sections) == len(doc["balance"])
             assert sum(run.flag_types.values()) == len(doc["flags"])
             assert run.metrics["wpm"] == doc["summary"]["wpm"]
     return runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["new", "replace"])
 def test_a_writer_killed_mid_transaction_leaves_the_store_intact(mode, stored):
     store, before, document, transcript = stored
@@ -109,10 +118,11 @@ def test_a_writer_killed_mid_transaction_leaves_the_store_intact(mode, stored):
     assert [r.id for r in runs] == [1, 2]  # no partial third run; run 1 still has its own document
     with open_store(store) as db:  # and the store takes the next write normally
         doc = load_json(document)
-        run_id, replaced = db.record_run(doc, load_json(transcript), "churn-case")
+        run_id, replaced = db.record_run(read_document(doc), Transcript.from_dict(load_json(transcript)), "churn-case")
         assert (run_id, replaced) == (3, False)
 
 
+@pytest.mark.slow
 def test_a_writer_killed_at_a_random_moment(stored):
     store, before, document, transcript = stored
     child = subprocess.Popen([sys.executable, "-c", KEEPS_WRITING, store, document, transcript, "a", "100000"],
@@ -125,6 +135,7 @@ def test_a_writer_killed_at_a_random_moment(stored):
     assert len(stress) >= len(committed) == 5
 
 
+@pytest.mark.slow
 def test_concurrent_writers_all_land(stored, tmp_path):
     """Four processes write 15 runs each into a store none of them has created yet."""
     _, _, document, transcript = stored
@@ -140,11 +151,12 @@ def test_concurrent_writers_all_land(stored, tmp_path):
     assert len(runs) == 60 and len({r.audio_sha256 for r in runs}) == 60
 
 
+@pytest.mark.slow
 def test_two_concurrent_analyze_processes_both_land(analysed, tmp_path):
     for name in ("structured_churn", "rambling_delivery"):
         analysed(name)  # transcripts in the session cache, so both runs reach the store at about the same time
     store = tmp_path / "history.sqlite3"
-    children = [subprocess.Popen([sys.executable, "-m", "speechcase.cli", "analyze", SAMPLES / f"{name}.flac",
+    children = [subprocess.Popen([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", SAMPLES / f"{name}.flac",
                                   "--talk", "together", "--store", store, "-o", tmp_path / name, "--quiet"],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, cwd=ROOT)
                 for name in ("structured_churn", "rambling_delivery")]
@@ -157,14 +169,14 @@ def test_two_concurrent_analyze_processes_both_land(analysed, tmp_path):
     for run in runs:
         name = os.path.basename(run.source_path)[:-5]
         with open_store(store) as db:
-            assert db.document(run.id)["summary"] == json.loads((tmp_path / name / "analysis.json").read_text())[
+            assert db.document(run.id).raw["summary"] == json.loads((tmp_path / name / "analysis.json").read_text())[
                 "summary"]
 
 
 def test_processes_creating_the_same_store_at_once_all_succeed(tmp_path):
     """Several analyses started together on a machine with no store yet: each must open it, none may call it
     foreign or locked (two races seen: the switch to WAL, and reading the identity while another creates it)."""
-    opener = "import sys; from pathlib import Path; from speechcase.store import open_store; " \
+    opener = "import sys; from pathlib import Path; from speechcase.rehearsals.store import open_store; " \
              "open_store(Path(sys.argv[1])).close()"
     for round_ in range(5):
         store = tmp_path / f"round{round_}" / "history.sqlite3"

@@ -7,15 +7,16 @@ import re
 from dataclasses import replace
 
 import pytest
-
 from conftest import load_json
-from speechcase.plaintext import transcript_from_text
-from speechcase.signals.discourse import discourse_fillers
-from speechcase.signals.fillers import filled_pauses
-from speechcase.signals.rambling import sentence_cues
-from speechcase.signals.structure import measure_structure, sentence_numbers, structure_flags, structure_summary
-from speechcase.text import build_sentences, parse
-from speechcase.types import Flag
+
+from speechcase.analysis.flags.structure import structure_flags
+from speechcase.analysis.plaintext import transcript_from_text
+from speechcase.analysis.signals.discourse import discourse_fillers
+from speechcase.analysis.signals.fillers import filled_pauses
+from speechcase.analysis.signals.rambling import sentence_cues
+from speechcase.analysis.signals.structure import measure_structure, sentence_numbers, structure_summary
+from speechcase.analysis.text import build_sentences, parse
+from speechcase.core.types import Flag
 
 FILLER = "The team met every week to review the progress of the work on the pipeline."
 
@@ -134,6 +135,7 @@ def test_summary_fields():
     assert summary["reasoning"]["markers"] == 1 and summary["reasoning"]["per_minute"] == 2.0
 
 
+@pytest.mark.slow
 def test_structure_on_the_samples(analysed):
     structured = load_json(analysed("structured_churn") / "analysis.json")
     rambling = load_json(analysed("rambling_delivery") / "analysis.json")

@@ -4,18 +4,19 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import DATA, SAMPLES, load_json, run_cli, truth
-from speechcase.pipeline import AnalyzeOptions, analyze, transcribe_file
-from speechcase.storage import JsonCache, write_json_atomic
-from speechcase.types import Transcript
-from speechcase.transcribe import DecodeOptions
+
+from speechcase.analysis.pipeline import AnalyzeOptions, analyze, transcribe_file
+from speechcase.analysis.transcribe import DecodeOptions
+from speechcase.core.files import JsonCache, write_json_atomic
+from speechcase.core.types import Transcript
 
 
 def _norm(text: str) -> list[str]:
     return re.findall(r"[a-z]+", text.lower())
 
 
+@pytest.mark.slow
 def test_transcript_follows_the_script(analysed):
     t = load_json(analysed("structured_churn") / "transcript.json")
     assert t["schema"] == "speechcase/transcript-v1"
@@ -29,6 +30,7 @@ def test_transcript_follows_the_script(analysed):
     assert t["speech"], "voice-activity regions are saved for re-analysis without audio"
 
 
+@pytest.mark.slow
 def test_filled_pauses_survive_transcription(analysed):
     """Whisper drops most um/uh by default; the decoding settings must keep them."""
     doc = load_json(analysed("rambling_delivery") / "analysis.json")
@@ -37,6 +39,7 @@ def test_filled_pauses_survive_transcription(analysed):
     assert len(heard) >= 0.5 * spoken
 
 
+@pytest.mark.slow
 def test_video_audio_track_is_transcribed(tmp_path):
     result = run_cli("transcribe", DATA / "video_with_audio.mp4", "-o", tmp_path / "t.json", "--quiet")
     assert result.exit_code == 0, result.stderr
@@ -44,6 +47,7 @@ def test_video_audio_track_is_transcribed(tmp_path):
     assert len(t["words"]) >= 20
 
 
+@pytest.mark.slow
 def test_second_run_is_served_from_cache(analysed, tmp_path):
     analysed("short_deep_dive")  # first run filled the cache
     result = run_cli("analyze", SAMPLES / "short_deep_dive.flac", "-o", tmp_path)
@@ -56,9 +60,9 @@ def test_second_run_is_served_from_cache(analysed, tmp_path):
 
 
 def test_parse_is_cached_and_reused(tmp_path):
-    from speechcase.pipeline import AnalyzeOptions, _parse
-    from speechcase.storage import load_transcript
-    from speechcase.text import parse
+    from speechcase.analysis.pipeline import AnalyzeOptions, _parse
+    from speechcase.analysis.text import parse
+    from speechcase.core.files import load_transcript
 
     transcript = load_transcript(DATA / "transcript_sample.json")
     options = AnalyzeOptions(cache_dir=tmp_path)
@@ -70,6 +74,7 @@ def test_parse_is_cached_and_reused(tmp_path):
     assert _parse(transcript, options).sentence_starts == [0, 3]
 
 
+@pytest.mark.slow
 def test_cache_key_includes_decoding_options(tmp_path):
     options = AnalyzeOptions(cache_dir=tmp_path, decode=DecodeOptions(beam_size=1))
     first, cached = transcribe_file(DATA / "speech_12s.ogg", options)
@@ -80,6 +85,7 @@ def test_cache_key_includes_decoding_options(tmp_path):
     assert len(list((tmp_path / "transcripts").glob("*.json"))) == 2
 
 
+@pytest.mark.slow
 def test_damaged_cache_entry_is_a_miss_and_gets_replaced(tmp_path):
     options = AnalyzeOptions(cache_dir=tmp_path, decode=DecodeOptions(beam_size=1))
     transcribe_file(DATA / "speech_12s.ogg", options)
@@ -101,7 +107,7 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
     def explode(*a, **k):
         raise Boom
 
-    import speechcase.storage as storage
+    import speechcase.core.files as storage
 
     monkeypatch.setattr(storage.os, "fsync", explode)
     with pytest.raises(Boom):
@@ -119,7 +125,7 @@ def test_entry_survives_a_kill_during_writes(tmp_path):
     import time
 
     target = tmp_path / "entry.json"
-    code = ("import sys; from speechcase.storage import write_json_atomic\n"
+    code = ("import sys; from speechcase.core.files import write_json_atomic\n"
             "data = [list(range(2000))] * 300\n"
             "for i in range(100000):\n"
             "    write_json_atomic(sys.argv[1], {'i': i, 'data': data})\n"
@@ -133,14 +139,15 @@ def test_entry_survives_a_kill_during_writes(tmp_path):
     assert entry["i"] >= 0 and len(entry["data"]) == 300
 
 
+@pytest.mark.slow
 def test_long_recordings_are_cut_in_pauses_and_stitched_back(analysed):
     """Batched decoding takes a long talk in blocks cut at quiet moments (flat memory on an hour); here the
     blocks are made 30 s long so a 2-minute sample gets cut: no cut may fall inside speech, and the words
     and their times must come out as from one piece."""
     import difflib
 
-    from speechcase.audio import load_audio
-    from speechcase.vad import quiet_cuts
+    from speechcase.analysis.audio import load_audio
+    from speechcase.analysis.vad import quiet_cuts
 
     audio = load_audio(SAMPLES / "structured_churn.flac")
     cuts = [c / audio.sample_rate for c in quiet_cuts(audio.samples, audio.sample_rate, block_seconds=30)]
@@ -157,6 +164,7 @@ def test_long_recordings_are_cut_in_pauses_and_stitched_back(analysed):
     assert abs(starts[-1] - whole["words"][-1]["start"]) < 1.0, "times refer to the whole recording"
 
 
+@pytest.mark.slow
 def test_batch_size_option_reaches_whisper_and_the_cache_key(tmp_path):
     """--batch-size 0 decodes one sequential stream: a transcript of its own, recorded as such."""
     out = tmp_path / "t.json"

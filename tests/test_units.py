@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from speechcase.errors import BadFramework
-from speechcase.frameworks import builtin_names, load_framework
-from speechcase.sections import balance
-from speechcase.signals.pacing import measure_pacing
-from speechcase.signals.pauses import detect_pauses
-from speechcase.text import build_sentences, spoken_length, spoken_lengths
-from speechcase.types import Filler, Interval, Pacing, SectionSpan, Source, Transcript, TranscriptionInfo, Word
+from speechcase.analysis.frameworks import builtin_names, load_framework
+from speechcase.analysis.sections import balance
+from speechcase.analysis.signals.pacing import measure_pacing
+from speechcase.analysis.signals.pauses import detect_pauses
+from speechcase.analysis.text import build_sentences, spoken_length, spoken_lengths
+from speechcase.core.errors import BadFramework
+from speechcase.core.types import Filler, Interval, Pacing, SectionSpan, Source, Transcript, TranscriptionInfo, Word
 
 
 @pytest.mark.parametrize("token,count", [
@@ -112,7 +112,7 @@ def test_framework_validation(tmp_path, text, words):
 
 
 def test_phantom_words_after_the_talk_are_dropped():
-    from speechcase.transcribe import drop_phantom_words
+    from speechcase.analysis.transcribe import drop_phantom_words
 
     speech = [Interval(0.0, 2.0), Interval(3.0, 4.5)]
     words = [Word("We", 0.1, 0.3, 0.9), Word("shipped", 0.3, 0.8, 0.9), Word("it.", 2.2, 2.5, 0.4),
@@ -123,18 +123,19 @@ def test_phantom_words_after_the_talk_are_dropped():
 
 
 def test_filled_pause_starts_where_the_previous_word_ends():
-    from speechcase.signals.fillers import filled_pauses
+    from speechcase.analysis.signals.fillers import filled_pauses
 
     words = [Word("We", 0.0, 0.2, 0.9), Word("tried,", 0.2, 0.5, 0.9), Word("um,", 0.9, 0.9, 0.3),
              Word("boosting.", 1.0, 1.5, 0.9), Word("Uh", 4.0, 4.1, 0.3)]
     assert [(f.text, f.start, f.end) for f in filled_pauses(words)] == [("um", 0.5, 0.9), ("uh", 3.0, 4.1)]
 
 
+@pytest.mark.slow
 def test_transcript_to_dict_equals_asdict(analysed):
     """The fast field-by-field form must be exactly what dataclasses.asdict gives."""
     from dataclasses import asdict
 
-    from speechcase.storage import load_transcript
+    from speechcase.core.files import load_transcript
 
     t = load_transcript(analysed("structured_churn") / "transcript.json")
     assert t.prosody and t.speech and t.voiced_stretches is not None

@@ -225,7 +225,9 @@ def espeak_filler_times(truth: dict) -> list[list[tuple[str, float, float]]] | N
     filler rendered alone gives its length. Rendering the whole sentence reproduces the truth duration to
     the millisecond, so the estimate is good to a few tens of ms. Sentences with inserted pauses are
     skipped (None entry). Returns None when espeak-ng/sox are missing."""
-    import shutil, subprocess, tempfile
+    import shutil
+    import subprocess
+    import tempfile
     if not (shutil.which("espeak-ng") and shutil.which("sox")):
         return None
     voice, rate = truth.get("voice", "en-us"), truth.get("rate", 160)

@@ -1,0 +1,90 @@
+"""Thresholds for pauses and flags, read from ``data/thresholds.toml`` (documented there)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from speechcase.core.files import data_file
+
+
+@dataclass(frozen=True)
+class SectionSettings:
+    """Segmentation weights and balance-flag rules (``[sections]`` in thresholds.toml)."""
+
+    semantic_temperature: float
+    keyword_weight: float
+    evidence_seconds: float
+    position_weight: float
+    position_spread: float
+    skip_penalty: float
+    back_penalty: float
+    late_start_penalty: float
+    min_share: float
+    min_seconds: float
+    max_seconds: float
+    over_high_factor: float
+    over_high_margin: float
+
+    def min_section(self, talk_seconds: float) -> float:
+        """Shortest allowed section for a talk of this length."""
+        return min(max(self.min_share * talk_seconds, self.min_seconds), self.max_seconds)
+
+
+@dataclass(frozen=True)
+class FillerRecovery:
+    """When a steady voiced stretch counts as a filled pause Whisper dropped (``[filler_recovery]``, where each
+    number is explained)."""
+
+    enabled: bool
+    min_duration: float
+    max_duration: float
+    min_steady: float
+    min_steady_share: float
+    max_pitch_spread: float
+    max_flux: float
+    min_level: float
+    max_word_overlap: float
+    max_unwritten_sound: float
+    written_margin: float
+    min_separation: float
+    min_hum: float
+    hum_only_share: float
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_pause: float
+    long_mid_sentence: float
+    pace_window: float
+    pace_step: float
+    fast_wpm: float
+    slow_wpm: float
+    cluster_count: int
+    cluster_window: float
+    hedge_count: int
+    hedge_window: float
+    decision_lookahead: float
+    vocal_window: float
+    vocal_step: float
+    vocal_min_voiced: float
+    monotone_sd: float
+    monotone_min_span: float
+    sections: SectionSettings
+    recovery: FillerRecovery
+
+
+@functools.lru_cache(maxsize=1)
+def default_thresholds() -> Thresholds:
+    data = data_file("thresholds.toml")
+    p, pace, f, h, v = data["pauses"], data["pacing"], data["fillers"], data["hedging"], data["vocal"]
+    return Thresholds(min_pause=float(p["min_pause"]), long_mid_sentence=float(p["long_mid_sentence"]),
+                      pace_window=float(pace["window"]), pace_step=float(pace["step"]),
+                      fast_wpm=float(pace["fast_wpm"]), slow_wpm=float(pace["slow_wpm"]),
+                      cluster_count=int(f["cluster_count"]), cluster_window=float(f["cluster_window"]),
+                      hedge_count=int(h["cluster_count"]), hedge_window=float(h["cluster_window"]),
+                      decision_lookahead=float(h["decision_lookahead"]),
+                      vocal_window=float(v["window"]), vocal_step=float(v["step"]),
+                      vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
+                      monotone_min_span=float(v["min_span"]),
+                      sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}),
+                      recovery=FillerRecovery(**data["filler_recovery"]))

@@ -1,0 +1,249 @@
+"""The analysis pipeline: small stages, each timed, exchanging typed data.
+
+audio -> (cache | VAD, pitch track, steady voiced stretches, Whisper) -> transcript ->
+parse (sentences, tokens) -> sections (cue words + sentence embeddings, decoded in
+order) -> signals (pacing, pauses, fillers, hedges, vocal variety, time balance)
+-> flags -> :class:`~speechcase.types.Analysis`.
+
+Analysis from a saved transcript skips everything before "transcript", so a
+coach can re-run it with another framework in well under a second.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+from speechcase.analysis.audio import DEFAULT_MAX_DURATION, check_input_file, file_sha256, load_audio
+from speechcase.analysis.config import Thresholds, default_thresholds
+from speechcase.analysis.embeddings import SentenceEncoder
+from speechcase.analysis.flags import build_flags
+from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, load_framework
+from speechcase.analysis.prosody import pitch_track
+from speechcase.analysis.sections import balance, segment
+from speechcase.analysis.signals.discourse import discourse_fillers
+from speechcase.analysis.signals.fillers import filled_pauses
+from speechcase.analysis.signals.hedges import find_decisions, find_hedges
+from speechcase.analysis.signals.pacing import measure_pacing
+from speechcase.analysis.signals.pauses import detect_pauses
+from speechcase.analysis.signals.rambling import detect_rambling
+from speechcase.analysis.signals.recovery import recovered_filled_pauses
+from speechcase.analysis.signals.structure import measure_structure
+from speechcase.analysis.signals.vocal import monotone_spans
+from speechcase.analysis.text import build_sentences, parse, parse_key, warm_up
+from speechcase.analysis.transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe, with_speech
+from speechcase.analysis.vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
+from speechcase.analysis.voicing import voiced_stretches
+from speechcase.core.errors import NoSpeech
+from speechcase.core.files import JsonCache, load_transcript
+from speechcase.core.formatting import format_duration
+from speechcase.core.types import Analysis, Framework, Interval, Parse, Transcript
+
+log = logging.getLogger("speechcase")
+
+ProgressCallback = Callable[[float, float], None]  # (seconds done, seconds total)
+
+
+@dataclass
+class AnalyzeOptions:
+    """Everything that can change an analysis; the CLI maps its flags onto this."""
+
+    framework: str = DEFAULT_FRAMEWORK
+    model: str | None = None
+    compute_type: str = "int8"
+    threads: int = 0
+    decode: DecodeOptions = field(default_factory=DecodeOptions)
+    cache_dir: Path | None = None
+    use_cache: bool = True
+    max_duration: float = DEFAULT_MAX_DURATION
+    min_speech: float = MIN_SPEECH_SECONDS
+    thresholds: Thresholds = field(default_factory=default_thresholds)
+    #: Sentence-embedding model folder for section cues; None = the committed all-MiniLM-L6-v2.
+    embedding_model: Path | None = None
+
+
+class StageTimer:
+    """Collects wall-clock seconds per stage; shown by ``analyze --timings``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - began
+
+
+def is_transcript_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == ".json"
+
+
+def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
+                    on_progress: ProgressCallback | None = None,
+                    timer: StageTimer | None = None) -> tuple[Transcript, bool]:
+    """Return the transcript of an audio/video file and whether it came from the cache.
+
+    The file is hashed before it is decoded, so a cached recording is never
+    decoded or transcribed again.
+    """
+    options = options or AnalyzeOptions()
+    timer = timer or StageTimer()
+    path = Path(path)
+    check_input_file(path)
+    model = resolve_model(options.model)
+    cache = JsonCache(options.cache_dir, "transcripts") if options.use_cache else None
+    with timer.stage("hash"):
+        key = cache_key(file_sha256(path), model, options.decode, options.compute_type)
+    if cache and (hit := cache.get(key, Transcript.from_dict)):
+        log.info("Transcript served from cache (%s).", cache.folder)
+        return replace(hit, source=replace(hit.source, path=str(path))), True
+
+    with timer.stage("decode"):
+        audio = load_audio(path, options.max_duration)
+    speech: list[Interval] | None = None
+    if not options.decode.batch_size:  # the sequential decoder needs the speech regions before it starts
+        speech = _speech(audio, options, timer)
+    # Measured beside Whisper, but only once it decodes: beside its own voice-activity pass, two passes of
+    # Silero at once would add about 600 MB on an hour of audio.
+    decoding = threading.Event()
+    beside = Background(_audio_measures, audio, speech, options, timer, decoding)
+    with timer.stage("load_model"):
+        load_model(model.load, options.compute_type, options.threads)
+    log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
+    try:
+        with timer.stage("transcribe"):
+            transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
+                                    on_progress=(lambda done: on_progress(done, audio.duration))
+                                    if on_progress else None, on_decoding=decoding.set)
+    finally:
+        decoding.set()  # never leave the measuring thread waiting
+    with timer.stage("wait_beside"):
+        speech, prosody, stretches = beside.result()  # refuses silence and too little speech
+    transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
+    if not transcript.words:
+        raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
+    if cache:
+        with timer.stage("cache"):
+            cache.put(key, transcript.to_dict())
+    return transcript, False
+
+
+class Background:
+    """Run ``func(*args)`` on a daemon thread; :meth:`result` waits for it and re-raises its error.
+
+    Whisper spends most of its time in CTranslate2, which releases the GIL, so
+    work done beside it (numpy, loading models) costs little wall time. A daemon
+    thread never keeps an interrupted process alive.
+    """
+
+    def __init__(self, func, *args):
+        self._value = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(func, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, func, *args) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _speech(audio, options: AnalyzeOptions, timer: StageTimer):
+    """Voice-activity regions; refuses silence and too little speech."""
+    with timer.stage("vad"):
+        speech = speech_regions(audio)
+        require_speech(audio, speech, options.min_speech)
+    return speech
+
+
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, start: threading.Event):
+    """What is measured from the audio beside transcription: the speech regions (unless already found; a
+    recording without enough speech is refused here), the pitch track and the steady voiced stretches; then
+    the models the analysis needs next are loaded, so they are ready when Whisper is done."""
+    start.wait()
+    if speech is None:
+        speech = _speech(audio, options, timer)
+    with timer.stage("prosody"):
+        prosody = pitch_track(audio, speech)
+    with timer.stage("voicing"):
+        stretches = voiced_stretches(audio, speech)
+    with timer.stage("warm_models"):
+        warm_up()
+        SentenceEncoder(options.embedding_model).encode(["warm up"])
+    return speech, prosody, stretches
+
+
+def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,
+                       timer: StageTimer | None = None) -> Analysis:
+    """Run every stage after transcription; needs no audio."""
+    options = options or AnalyzeOptions()
+    timer = timer or StageTimer()
+    with timer.stage("parse"):
+        parsed = _parse(transcript, options)
+        sentences = build_sentences(transcript.words, parsed.sentence_starts)
+    with timer.stage("sections"):
+        cache = JsonCache(options.cache_dir, "sections") if options.use_cache else None
+        encoder = SentenceEncoder(options.embedding_model)
+        sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections, encoder, cache)
+    with timer.stage("signals"):
+        pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
+        pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
+        written = filled_pauses(transcript.words)
+        fillers = sorted(written + recovered_filled_pauses(transcript, written, options.thresholds.recovery)
+                         + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
+        hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
+        rows = balance(spans, framework, pacing, fillers)
+    with timer.stage("rambling"):
+        rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers, encoder, cache)
+        structure = measure_structure(transcript.words, parsed, sentences, cues)
+    with timer.stage("flags"):
+        monotone = monotone_spans(transcript.prosody, options.thresholds)
+        flags = build_flags(words=transcript.words, sentences=sentences, pauses=pauses, fillers=fillers,
+                            hedges=hedges, decisions=decisions, monotone=monotone, spans=spans, balance=rows,
+                            framework=framework, rambling=rambling, cues=cues, structure=structure,
+                            thresholds=options.thresholds)
+    return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
+                    balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
+                    rambling=rambling, structure=structure, timings=timer.seconds)
+
+
+def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:
+    """spaCy's parse of the transcript, cached: re-analysis then never loads spaCy."""
+    if not options.use_cache:
+        return parse(transcript.words)
+    cache, key = JsonCache(options.cache_dir, "parses"), parse_key(transcript.words)
+    parsed = cache.get(key, Parse.from_dict)
+    if parsed is None:
+        parsed = parse(transcript.words)
+        cache.put(key, asdict(parsed))
+    return parsed
+
+
+def analyze(path: str | Path, options: AnalyzeOptions | None = None,
+            on_progress: ProgressCallback | None = None) -> Analysis:
+    """Analyse a recording, or a saved ``transcript.json`` (then no audio work happens)."""
+    options = options or AnalyzeOptions()
+    timer = StageTimer()
+    framework = load_framework(options.framework)
+    if is_transcript_file(path):
+        check_input_file(Path(path))
+        with timer.stage("load_transcript"):
+            transcript, cached = load_transcript(Path(path)), False
+    else:
+        transcript, cached = transcribe_file(path, options, on_progress, timer)
+    analysis = analyze_transcript(transcript, framework, options, timer)
+    analysis.from_cache = cached
+    return analysis

@@ -1,0 +1,102 @@
+"""Section stage: which framework section each part of the talk belongs to, and the time balance.
+
+1. Evidence (``cues.py``): per sentence and section, cue-word matches on
+   lemmas and embedding similarity to the section's purpose and examples,
+   combined into a log-probability over sections.
+2. Decoding (``decode.py``): the best sequence of contiguous sections, preferring
+   the framework's order, allowing a return to an earlier section, and never
+   shorter than a minimum duration.
+3. Balance (:func:`balance`): seconds, share, status, pace and filler rate per
+   framework section; its flags are in :mod:`speechcase.analysis.flags.sections`.
+
+Weights and thresholds are in ``data/thresholds.toml`` (``[sections]``).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from speechcase.analysis.config import SectionSettings
+from speechcase.analysis.embeddings import SentenceEncoder
+from speechcase.analysis.sections.cues import keyword_scores, semantic_scores
+from speechcase.analysis.sections.decode import OrderPrior, decode, runs
+from speechcase.core.files import JsonCache
+from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
+
+__all__ = ["balance", "section_evidence", "segment"]
+
+
+def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
+                     encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
+    """Per sentence, the probability of each section from its own words alone ``[n, k]``."""
+    logits = (semantic_scores(sentences, framework, encoder, cache) / settings.semantic_temperature
+              + settings.keyword_weight * keyword_scores(sentences, parsed, framework, cache)
+              + settings.position_weight * position_prior(sentences, framework, settings.position_spread))
+    logits -= logits.max(axis=1, keepdims=True)
+    probs = np.exp(logits)
+    return probs / probs.sum(axis=1, keepdims=True)
+
+
+def position_prior(sentences: list[Sentence], framework: Framework, spread: float) -> np.ndarray:
+    """How far each sentence sits from where each section is expected, as a log-score ``[n, k]``.
+
+    A section is expected around the middle of its place in the talk when every
+    section takes the middle of its target range, in framework order; the score
+    falls off as a Gaussian of the distance in fractions of the talk (``spread``
+    is its width). It breaks ties, such as a quantified opener that sounds like
+    evaluation, without forbidding any order.
+    """
+    mids = np.array([sum(spec.target_share) / 2 for spec in framework.sections])
+    mids /= mids.sum()
+    centres = np.cumsum(mids) - mids / 2
+    first, last = sentences[0].start, sentences[-1].end
+    where = np.array([((s.start + s.end) / 2 - first) / max(last - first, 1e-9) for s in sentences])
+    return -0.5 * ((where[:, None] - centres[None, :]) / spread) ** 2
+
+
+def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
+            encoder: SentenceEncoder, cache: JsonCache | None = None) -> tuple[list[Sentence], list[SectionSpan]]:
+    """Label every sentence with a section and return contiguous spans covering the talk.
+
+    A span runs from its first sentence's start to the next span's start (the
+    last one to the last sentence's end), so pauses between sections belong to
+    the section before them and the spans cover the spoken part of the talk.
+    """
+    if not sentences:
+        return sentences, []
+    probs = section_evidence(sentences, parsed, framework, settings, encoder, cache)
+    starts = np.array([s.start for s in sentences])
+    end = sentences[-1].end
+    weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
+    prior = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
+    labels = decode(np.log(np.maximum(probs, 1e-12)) * weights[:, None], starts, end,
+                    settings.min_section(end - starts[0]), prior)
+
+    ids = [spec.id for spec in framework.sections]
+    spans = []
+    for first, stop, k in runs(labels):
+        span_end = sentences[stop].start if stop < len(sentences) else end
+        w = weights[first:stop]
+        confidence = float((probs[first:stop, k] * w).sum() / max(w.sum(), 1e-9))
+        spans.append(SectionSpan(ids[k], sentences[first].start, span_end, round(confidence, 3)))
+    labelled = [replace(s, section=ids[k]) for s, k in zip(sentences, labels.tolist())]
+    return labelled, spans
+
+
+def balance(spans: list[SectionSpan], framework: Framework, pacing: Pacing, fillers: list[Filler]) -> list[BalanceRow]:
+    """Seconds, share of the talk, target status, pace and filler rate per framework section."""
+    total = sum(s.end - s.start for s in spans) or 1.0
+    rows = []
+    for spec in framework.sections:
+        own = [s for s in spans if s.id == spec.id]
+        seconds = sum(s.end - s.start for s in own)
+        share = seconds / total
+        low, high = spec.target_share
+        status: SectionStatus = ("missing" if seconds == 0 else "under" if share < low else "over" if share > high
+                                 else "ok")
+        count = sum(any(s.start <= f.start < s.end for s in own) for f in fillers)
+        rate = count / (seconds / 60) if seconds else 0.0
+        rows.append(BalanceRow(spec.id, round(seconds, 2), round(share, 4), spec.target_share, status,
+                               pacing.by_section.get(spec.id, 0.0), round(rate, 2)))
+    return rows

@@ -1,0 +1,132 @@
+"""Section cues: how strongly each sentence speaks to each framework section.
+
+Two kinds of evidence, both ``[n_sentences, n_sections]`` arrays:
+
+- keyword: the framework's cue words and phrases, matched on lemmas, so
+  "deployed" matches the cue "deploy" and "labels" matches "label";
+- semantic: cosine similarity between the sentence embedding and the
+  section's prototypes (its purpose and example sentences).
+
+Both are cached or cheap, so re-analysing a saved transcript with another
+framework never loads spaCy for the transcript and embeds it at most once.
+"""
+from __future__ import annotations
+
+import base64
+import bisect
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from speechcase.analysis.embeddings import SentenceEncoder
+from speechcase.core.files import JsonCache, write_json_atomic
+from speechcase.core.types import Framework, Parse, Sentence
+
+#: Bump when cue lemmatisation changes, so cached cue lemmas are recomputed.
+CUE_VERSION = 1
+
+
+#: Lemmas of the built-in frameworks' cues, shipped so that re-analysis never has to load spaCy for them
+#: (regenerate with :func:`write_builtin_lemmas` after editing a built-in framework; a test checks it).
+BUILTIN_LEMMAS = Path(__file__).resolve().parent.parent / "frameworks" / "cue_lemmas.json"
+
+
+def lemmatise(texts: list[str]) -> dict[str, list[str]]:
+    """Each text's lemmas, lower-cased, as spaCy sees them."""
+    from speechcase.analysis.text import nlp
+
+    return {text: [t.lemma_.lower() for t in doc if not t.is_space]
+            for text, doc in zip(texts, nlp().pipe(text.lower() for text in texts))}
+
+
+def cue_lemmas(framework: Framework, cache: JsonCache | None) -> list[list[tuple[str, ...]]]:
+    """Per section, each cue as a tuple of lemmas.
+
+    Built-in cues come from the shipped table; a user's own cues are lemmatised
+    with spaCy once and cached by their texts.
+    """
+    cues = [list(spec.cues) for spec in framework.sections]
+    table: dict[str, list[str]] = json.loads(BUILTIN_LEMMAS.read_text(encoding="utf-8"))
+    unknown = sorted({c for section in cues for c in section} - set(table))
+    if unknown:
+        key = _digest("\n".join(unknown) + f"\ncues-v{CUE_VERSION}")
+        found = cache.get(key, dict) if cache else None
+        if found is None:
+            found = lemmatise(unknown)
+            if cache:
+                cache.put(key, found)
+        table.update(found)
+    return [[tuple(table[c]) for c in section if table.get(c)] for section in cues]
+
+
+def write_builtin_lemmas() -> None:
+    """Regenerate the shipped lemma table from the built-in frameworks."""
+    from speechcase.analysis.frameworks import builtin_names, load_framework
+
+    texts = sorted({c for name in builtin_names() for spec in load_framework(name).sections for c in spec.cues})
+    write_json_atomic(BUILTIN_LEMMAS, lemmatise(texts))
+
+
+def keyword_scores(sentences: list[Sentence], parsed: Parse, framework: Framework,
+                   cache: JsonCache | None) -> np.ndarray:
+    """Weighted count of distinct cues of each section found in each sentence.
+
+    A cue matches a run of tokens whose lemmas (or lower-cased texts) equal
+    its lemmas; a phrase of several words counts more than a single word
+    because it is rarer by chance. Each distinct cue counts once per sentence.
+    """
+    by_first: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+    for k, section in enumerate(cue_lemmas(framework, cache)):
+        for cue in section:
+            by_first[cue[0]].append((cue, k))
+    scores = np.zeros((len(sentences), len(framework.sections)))
+    token_words = [t.word for t in parsed.tokens]
+    for n, s in enumerate(sentences):
+        tokens = parsed.tokens[bisect.bisect_left(token_words, s.first_word):
+                               bisect.bisect_left(token_words, s.last_word)]
+        lemmas = [t.lemma for t in tokens]
+        lowers = [t.text.lower() for t in tokens]
+        found: set[tuple[tuple[str, ...], int]] = set()
+        for i in range(len(tokens)):
+            for first in {lemmas[i], lowers[i]}:
+                for cue, k in by_first.get(first, ()):
+                    width = len(cue)
+                    if tuple(lemmas[i:i + width]) == cue or tuple(lowers[i:i + width]) == cue:
+                        found.add((cue, k))
+        for cue, k in found:
+            scores[n, k] += 1.0 + 0.5 * (len(cue) - 1)
+    return scores
+
+
+def semantic_scores(sentences: list[Sentence], framework: Framework, encoder: SentenceEncoder,
+                    cache: JsonCache | None) -> np.ndarray:
+    """Mean of each sentence's two highest similarities to a section's prototypes."""
+    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
+    scores = np.zeros((len(sentences), len(framework.sections)))
+    for k, spec in enumerate(framework.sections):
+        prototypes = [text for text in (spec.purpose, *spec.examples) if text]
+        sims = vectors @ sentence_vectors(prototypes, encoder, cache).T
+        top = np.sort(sims, axis=1)[:, -2:]
+        scores[:, k] = top.mean(axis=1)
+    return scores
+
+
+def sentence_vectors(texts: list[str], encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
+    """Embeddings of ``texts``, cached (float16) by model folder and texts."""
+    key = _digest(f"{encoder.model_dir}\n{encoder.compute_type}\n" + "\n".join(texts))
+    stored = cache.get(key, dict) if cache else None
+    if stored is not None and stored.get("rows") == len(texts):
+        flat = np.frombuffer(base64.b64decode(stored["float16"]), dtype=np.float16)
+        return flat.reshape(len(texts), -1).astype(np.float32)
+    vectors = encoder.encode(texts).astype(np.float16)  # as stored, so a cached run gives the same answer
+    if cache:
+        cache.put(key, {"rows": len(texts),
+                        "float16": base64.b64encode(vectors.tobytes()).decode("ascii")})
+    return vectors.astype(np.float32)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,115 @@
+"""Discourse fillers ("like", "you know", "so", ...) decided in context.
+
+Counting every "like" or "so" is what makes simple filler counters useless:
+"models like XGBoost", "I like it", "so that we could" and "the right
+threshold" carry meaning. Each phrase has one rule below, built on three kinds
+of evidence: spaCy's part of speech, the words around it (lists in
+``data/fillers.toml``), and whether it is set off from the sentence by a comma,
+a pause or a filled pause, the way a filler is spoken.
+"""
+from __future__ import annotations
+
+from speechcase.analysis.signals.fillers import cue_lists
+from speechcase.analysis.text import match_phrases, normalise
+from speechcase.core.types import Filler, Parse, Sentence, Word
+
+#: A gap this long (seconds) around a word sets it off like a comma would.
+SET_OFF_GAP = 0.3
+
+
+class _Context:
+    """Facts about the words of one transcript that the rules ask for."""
+
+    def __init__(self, words: list[Word], parse: Parse, sentences: list[Sentence]):
+        self.words = words
+        self.norm = [normalise(w.text) for w in words]
+        self.pos = [""] * len(words)
+        for token in reversed(parse.tokens):  # first token of each word wins
+            if 0 <= token.word < len(words):
+                self.pos[token.word] = token.pos
+        self.sentence_start = {s.first_word for s in sentences}
+        self.sentence_end = {s.last_word - 1 for s in sentences}
+        self.filled = set(cue_lists()["filled_pause"]["words"])
+        self.lists = {k: set(v) for k, v in cue_lists()["discourse"]["words"].items()}
+
+    def word(self, i: int) -> str:
+        return self.norm[i] if 0 <= i < len(self.norm) else ""
+
+    def break_before(self, i: int) -> bool:
+        """Sentence start, a comma or pause before word ``i``, or a filled pause just before."""
+        if i in self.sentence_start or i == 0:
+            return True
+        prev = self.words[i - 1]
+        return (prev.text.endswith((",", ";", ":", "...", "-")) or self.word(i - 1) in self.filled
+                or self.words[i].start - prev.end >= SET_OFF_GAP)
+
+    def break_after(self, j: int) -> bool:
+        """Sentence end, a comma or pause after word ``j``, or a filled pause just after."""
+        if j in self.sentence_end or j + 1 >= len(self.words):
+            return True
+        return (self.words[j].text.endswith((",", ";", ":", "...", "-", ".", "?", "!"))
+                or self.word(j + 1) in self.filled or self.words[j + 1].start - self.words[j].end >= SET_OFF_GAP)
+
+
+def _like(c: _Context, i: int, j: int) -> bool:
+    if c.pos[i] == "VERB" or c.word(i - 1) in c.lists["like_literal_before"]:
+        return False  # "I like it", "looks like rain", "something like that"
+    if c.break_after(j) or c.pos[i] == "INTJ":
+        return True  # "it was, like, slow"
+    return c.break_before(i) and c.pos[j + 1] in ("ADJ", "ADV", "VERB", "AUX", "PRON") if j + 1 < len(c.pos) else False
+
+
+def _you_know(c: _Context, i: int, j: int) -> bool:
+    if c.break_after(j):
+        return True  # "the analysts, you know, who review"
+    return c.break_before(i) and c.word(j + 1) not in c.lists["know_objects"]
+
+
+def _i_mean(c: _Context, i: int, j: int) -> bool:
+    if c.word(i - 1) in c.lists["mean_literal_before"] or c.word(j + 1) in c.lists["mean_literal_after"]:
+        return False  # "what I mean is", "I mean it"
+    return c.break_before(i) or c.break_after(j)
+
+
+def _so(c: _Context, i: int, j: int) -> bool:
+    if not c.words[j].text.endswith(",") and c.word(j + 1) in c.lists["so_literal_after"]:
+        return False  # "so that", "so far"
+    if c.word(i - 1) == "and" and c.word(j + 1) in ("and", "then"):
+        return False  # "and so, and then": a run-on chain, measured as rambling, not as a filler
+    return c.break_after(j) and (c.break_before(i) or c.word(i - 1) in ("and", "but"))
+
+
+def _basically(c: _Context, i: int, j: int) -> bool:
+    return True  # adds no meaning in a talk about what you did
+
+
+def _actually(c: _Context, i: int, j: int) -> bool:
+    return c.break_before(i) and c.break_after(j) or (i in c.sentence_start and c.break_after(j))
+
+
+def _kind_of(c: _Context, i: int, j: int) -> bool:
+    return c.word(i - 1) not in c.lists["determiners"] and c.word(j + 1) != "thing"
+
+
+def _right(c: _Context, i: int, j: int) -> bool:
+    if c.word(j + 1) in c.lists["right_literal_after"] or c.word(i - 1) in c.lists["determiners"]:
+        return False  # "right now", "the right threshold"
+    # "..., right?" as a tag, "Right, so ..." as an opener, or ", right," set off mid-sentence
+    return c.break_before(i) and (c.break_after(j) or c.words[j].text.endswith("?"))
+
+
+def _sentence_opener(c: _Context, i: int, j: int) -> bool:
+    return i in c.sentence_start and c.break_after(j)  # "Well, ...", "Okay, so ..."
+
+
+RULES = {"like": _like, "you know": _you_know, "i mean": _i_mean, "so": _so, "basically": _basically,
+         "actually": _actually, "kind of": _kind_of, "sort of": _kind_of, "right": _right,
+         "well": _sentence_opener, "okay": _sentence_opener}
+
+
+def discourse_fillers(words: list[Word], parse: Parse, sentences: list[Sentence]) -> list[Filler]:
+    """Every discourse filler in the transcript, longest phrase first where phrases overlap."""
+    c = _Context(words, parse, sentences)
+    return [Filler(phrase, "discourse", words[i].start, words[j].end, "asr")
+            for i, j, phrase in match_phrases(c.norm, cue_lists()["discourse"]["phrases"])
+            if RULES[phrase](c, i, j)]

@@ -1,0 +1,94 @@
+"""Filled pauses Whisper dropped, recovered from the steady voiced stretches stored in the transcript.
+
+A stretch (``voicing.py``) counts as a filled pause when all of these hold
+(numbers in ``data/thresholds.toml``, ``[filler_recovery]``):
+
+- it lasts like a filled pause, is steady for most of that time, with a flat
+  pitch and little spectral change, and is loud enough to be the speaker's voice;
+- it lies in a gap of the transcript: almost none of it is inside a word Whisper
+  wrote, so a held vowel of a written word ("sooo", "theee") never counts;
+- the sound it is part of is accounted for: a vowel of a word Whisper dropped
+  comes with that word's consonants, sound no written word explains; and one
+  that opens a run of sound going on into the next written word is taken for
+  that word's late-placed beginning;
+- it is not a filled pause Whisper did write (those are placed late, so each
+  written one claims the stretches around it), and not one already recovered.
+
+It is named "um" when the vowel closes into a hum, "mm" when it is only a hum,
+"uh" otherwise: the same words Whisper writes, so counts by word stay comparable.
+"""
+from __future__ import annotations
+
+import bisect
+
+from speechcase.analysis.config import FillerRecovery
+from speechcase.core.types import Filler, Transcript, VoicedStretch, Word
+
+
+def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules: FillerRecovery) -> list[Filler]:
+    """Filled pauses heard in the audio but absent from the transcript, with ``source="acoustic"``."""
+    if not rules.enabled or not transcript.voiced_stretches or not transcript.words:
+        return []
+    words = transcript.words
+    starts = [w.start for w in words]
+    claimed = [(f.start - rules.written_margin, f.end + rules.written_margin) for f in written
+               if f.kind == "filled_pause"]
+    found: list[Filler] = []
+    for s in transcript.voiced_stretches:
+        if not _sounds_like_filled_pause(s, rules):
+            continue
+        if _inside_words(s.start, s.end, words, starts) > rules.max_word_overlap * (s.end - s.start):
+            continue
+        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound or _opens_a_word(s, words, starts):
+            continue
+        if any(a < s.end and s.start < b for a, b in claimed):
+            continue
+        if found and s.start - found[-1].end < rules.min_separation:
+            continue  # the same hesitation, held on
+        found.append(Filler(_name(s, rules), "filled_pause", s.start, s.end, "acoustic"))
+    return found
+
+
+def _sounds_like_filled_pause(s: VoicedStretch, rules: FillerRecovery) -> bool:
+    duration = s.end - s.start
+    return (rules.min_duration <= duration <= rules.max_duration and s.steady >= rules.min_steady
+            and s.steady >= rules.min_steady_share * duration and s.pitch_spread <= rules.max_pitch_spread
+            and s.flux <= rules.max_flux and s.level >= rules.min_level)
+
+
+def _inside_words(start: float, end: float, words: list[Word], starts: list[float]) -> float:
+    """Seconds of ``[start, end]`` that lie inside written words."""
+    k = max(0, bisect.bisect_left(starts, start) - 1)
+    covered = 0.0
+    while k < len(words) and words[k].start < end:
+        covered += max(0.0, min(end, words[k].end) - max(start, words[k].start))
+        k += 1
+    return covered
+
+
+def _unwritten_sound(s: VoicedStretch, words: list[Word], starts: list[float]) -> float:
+    """Seconds of the sound around the stretch that no written word accounts for.
+
+    A filled pause is its own bit of sound, or runs into words Whisper wrote;
+    when a vowel of a word Whisper dropped looks like an "uh", the rest of that
+    word (its consonants) is sound nobody wrote.
+    """
+    before = (s.start - s.sound_start) - _inside_words(s.sound_start, s.start, words, starts)
+    after = (s.sound_end - s.end) - _inside_words(s.end, s.sound_end, words, starts)
+    return max(0.0, before) + max(0.0, after)
+
+
+def _opens_a_word(s: VoicedStretch, words: list[Word], starts: list[float]) -> bool:
+    """True when the stretch begins a run of sound that goes on into the next written word.
+
+    Whisper places word onsets late, most of all after a silence, so the held
+    first vowel of "and" or "all" can look like a stretch just before the word.
+    """
+    k = bisect.bisect_left(starts, s.start)
+    return s.sound_start >= s.start - 0.05 and k < len(words) and words[k].start < s.sound_end
+
+
+def _name(s: VoicedStretch, rules: FillerRecovery) -> str:
+    if s.nasal >= rules.hum_only_share:
+        return "mm"
+    return "um" if s.hum >= rules.min_hum else "uh"

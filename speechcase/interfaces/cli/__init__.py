@@ -1,0 +1,1 @@
+"""``speechcase``: the command line, one module per group of commands over the library."""
