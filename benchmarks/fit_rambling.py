@@ -2,7 +2,7 @@
 """Fit the stream-of-consciousness model on the project's labelled passages.
 
 Reads ``tests/data/rambling_corpus.toml``, measures every passage with
-``speechcase.signals.rambling.text_features`` and fits a logistic regression
+``speechcase.analysis.signals.rambling.text_features`` and fits a logistic regression
 (numpy, L2 penalty, each weight held to its documented direction: cues of
 rambling push the score up, signposts and decisions down) on the ``train``
 split. Each training passage is also measured twice more with some of its
@@ -125,7 +125,7 @@ def main() -> int:
 
 
 def write_model(mean, scale, w, b, n_groups: int, correct: int) -> None:
-    lines = ["# The stream-of-consciousness model (speechcase/signals/rambling.py). Do not edit by hand:",
+    lines = ["# The stream-of-consciousness model (speechcase/analysis/signals/rambling.py). Do not edit by hand:",
              "# written by `python benchmarks/fit_rambling.py` from tests/data/rambling_corpus.toml (train split).",
              f"# Leave-one-passage-out accuracy on the train split: {correct}/{n_groups}.",
              "# score = sigmoid(intercept + sum(weight * (min(value, cap) - mean) / scale)); caps in rambling.toml.",

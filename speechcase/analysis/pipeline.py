@@ -3,7 +3,7 @@
 audio -> (cache | VAD, pitch track, steady voiced stretches, Whisper) -> transcript ->
 parse (sentences, tokens) -> sections (cue words + sentence embeddings, decoded in
 order) -> signals (pacing, pauses, fillers, hedges, vocal variety, time balance)
--> flags -> :class:`~speechcase.types.Analysis`.
+-> flags -> :class:`~speechcase.core.types.Analysis`.
 
 Analysis from a saved transcript skips everything before "transcript", so a
 coach can re-run it with another framework in well under a second.

@@ -54,7 +54,7 @@ class DecodeOptions:
     #: hotwords deleted whole stretches of speech on the evaluation kit.
     batch_size: int = 4
     #: Batched decoding takes a long recording in blocks of about this length, cut at quiet moments; memory
-    #: then stays flat however long the talk (see :func:`speechcase.vad.quiet_cuts`).
+    #: then stays flat however long the talk (see :func:`speechcase.analysis.vad.quiet_cuts`).
     block_seconds: float = WHISPER_BLOCK_SECONDS
 
 

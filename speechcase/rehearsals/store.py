@@ -119,7 +119,7 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (run_id, flag_id))""",
         "CREATE INDEX run_flags_by_type ON run_flags (type, severity)",
     ],
-    # 1 -> 2: the coach review (speechcase.reviews). Human input: it references runs(id) only and keeps its
+    # 1 -> 2: the coach review (speechcase.rehearsals.reviews). Human input: it references runs(id) only and keeps its
     # own copy of each flag's type and span, so re-analysis re-attaches it instead of deleting it.
     [
         """CREATE TABLE flag_reviews (
