@@ -332,3 +332,25 @@ def test_browser_every_mark_lies_on_the_time_axis(browser_page, rambling):
     drawn = page.evaluate("document.querySelectorAll('#timeline .barlayer path').length")
     assert drawn >= len(doc["sections"]) * 2 + len(doc["sentences"]) + len(doc["flags"]) + len(doc["pauses"])
     assert problems == []
+
+
+def test_split_tokens_read_as_one_word_in_the_dashboard_and_the_review_excerpts():
+    """Whisper writes "$400,000" as "$400" ",000" and "gradient-boosted" as "gradient" "-boosted"; they are counted
+    as one and shown as one: in the dashboard's transcript and hover text, and in the excerpt the report and the
+    terminal review show beside a flag."""
+    from speechcase.analysis.document import analysis_document
+    from speechcase.analysis.frameworks import load_framework
+    from speechcase.analysis.pipeline import analyze_transcript
+    from speechcase.analysis.plaintext import transcript_from_text
+    from speechcase.views.dashboard import render_dashboard
+
+    text = ("We saved $400 ,000 a year with gradient -boosted trees. The recall went from 0 .61 to 0 .78 on the "
+            "held-out month, and the team shipped it in March.")
+    analysis = analyze_transcript(transcript_from_text(text), load_framework("case-study"))
+    doc = read_document(analysis_document(analysis))
+    page = render_dashboard(doc)
+    transcript = page[page.index('<ol class="transcript">'):]
+    assert "$400,000" in transcript and "gradient-boosted" in transcript and "0.61" in transcript
+    assert "$400 ,000" not in page and "gradient -boosted" not in page
+    assert doc.excerpt(0, doc.duration).startswith("We saved $400,000 a year with gradient-boosted trees.")
+    assert doc.summary.words == analysis_document(analysis)["summary"]["words"]  # the count is unchanged
