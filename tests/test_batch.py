@@ -234,6 +234,25 @@ def test_the_same_batch_again_skips_all_three_in_seconds(cohort_batch):
 
 
 @pytest.mark.slow
+def test_cohort_report_of_the_batch_opens_in_chromium(cohort_batch, browser_page):
+    folder, _, store, _, _ = cohort_batch
+    output = folder / "cohort.html"
+    result = run_cli("cohort", "--store", store, "-o", output, "--csv", folder / "cohort.csv")
+    assert result.exit_code == 0, result.stderr
+    page, problems = browser_page(output)
+    page.wait_for_selector("#fig-spread .main-svg")
+    assert page.locator("#latest tbody tr").count() == 2
+    improved = page.locator("#improved tbody tr").all_inner_texts()
+    assert len(improved) == 1 and improved[0].startswith("alice") and "improved" in improved[0]
+    boxes = page.evaluate("document.getElementById('fig-spread').data.filter(t => t.type === 'box').length")
+    assert boxes == 8  # case-study's six sections and deep-dive's hook and problem
+    assert problems == []
+    rows = result_rows(folder / "cohort.csv")
+    assert [(r["speaker"], r["takes"], r["verdict"]) for r in rows] == [("alice", "2", "improved"),
+                                                                          ("bob", "1", "one take")]
+
+
+@pytest.mark.slow
 def test_worker_killed_mid_task_every_recording_stored_exactly_once(tmp_path):
     """SIGKILL the worker holding a task 2 s into it (Whisper running, nothing cached): Dask runs the task
     again on a fresh worker, the driver records each recording once."""
