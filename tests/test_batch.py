@@ -122,6 +122,21 @@ def test_unreadable_files_fail_on_the_driver_and_the_batch_goes_on(tmp_path):
                                                                                           ("failed", "5")]
 
 
+def test_a_recording_listed_twice_for_one_talk_is_analysed_once(tmp_path):
+    from speechcase.interfaces.batch.manifest import BatchItem
+    from speechcase.interfaces.batch.plan import make_plan
+
+    shutil.copy(DATA / "speech_12s.ogg", tmp_path / "copy.ogg")
+    items = [BatchItem(DATA / "speech_12s.ogg", "ann", "t", "case-study", "row 2"),
+             BatchItem(tmp_path / "copy.ogg", "ann", "t", "case-study", "row 3"),  # same content, same talk
+             BatchItem(DATA / "speech_12s.ogg", "bob", "t", "case-study", "row 4")]  # another speaker's run
+    with open_store(tmp_path / "s.sqlite3") as store:
+        plan = make_plan(items, AnalyzeOptions(cache_dir=tmp_path), store)
+    assert [t.index for t in plan.tasks] == [0, 2] and plan.tasks[0].key == plan.tasks[1].key
+    ((index, skipped),) = plan.settled
+    assert index == 1 and skipped.status == "skipped" and skipped.note == "the same recording as row 2"
+
+
 def test_unreachable_scheduler_is_one_line(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -91,6 +91,8 @@ def open_client(scheduler: str | None, workers: int | None, tasks: int | None = 
                                          f"`dask worker {scheduler} --nthreads 1`.") from exc
             yield client
         finally:
+            with contextlib.suppress(Exception):  # workers joining the cluster later are not ours to set up
+                client.unregister_worker_plugin(PLUGIN_NAME)
             client.close()
         return
     count = min(workers or default_workers(device), tasks or sys.maxsize)

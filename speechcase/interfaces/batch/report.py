@@ -11,8 +11,8 @@ from speechcase.core.formatting import format_duration
 from speechcase.core.types import SEVERITIES
 from speechcase.interfaces.batch.results import ItemResult, Totals
 
-RESULT_COLUMNS = ("path", "speaker", "talk", "framework", "status", "run", "duration_s", "seconds", "wpm",
-                  "flags_high", "flags_medium", "flags_low", "exit_code", "note")
+RESULT_COLUMNS = ("path", "speaker", "talk", "framework", "status", "run", "duration_s", "seconds",
+                  "transcript_from_cache", "wpm", "flags_high", "flags_medium", "flags_low", "exit_code", "note")
 
 
 def result_line(result: ItemResult) -> str:
@@ -20,7 +20,8 @@ def result_line(result: ItemResult) -> str:
     item = result.item
     head = f"{result.status:<8}  {item.speaker} / {item.talk}  {item.path.name}"
     if result.analysed:
-        return f"{head}  run {result.run_id}, {_numbers(result)} ({result.seconds:.0f} s)"
+        how = f"{result.seconds:.1f} s" if result.seconds < 10 else f"{result.seconds:.0f} s"
+        return f"{head}  run {result.run_id}, {_numbers(result)} ({how}{', transcript from cache' * result.from_cache})"
     if result.status == "skipped":
         return f"{head}  {result.note}" + (f" (run {result.run_id})" if result.run_id else "")
     return f"{head}  {result.note}"
@@ -73,6 +74,7 @@ def write_results_csv(results: list[ItemResult], path: Path) -> None:
         flags = r.flags or {}
         writer.writerow([str(r.item.path), r.item.speaker, r.item.talk, r.item.framework, r.status,
                          r.run_id if r.run_id is not None else "", round(r.duration, 2) if r.analysed else "",
-                         round(r.seconds, 2) if r.seconds else "", round(r.wpm, 1) if r.wpm is not None else "",
+                         round(r.seconds, 2) if r.seconds else "", ("yes" if r.from_cache else "no") if r.analysed else "",
+                         round(r.wpm, 1) if r.wpm is not None else "",
                          *(flags.get(level, "") for level in SEVERITIES), r.exit_code or "", r.note])
     write_text_atomic(path, buffer.getvalue())

@@ -27,6 +27,7 @@ class ItemResult:
         wpm: Words per minute of the analysed take.
         flags: Its flags by severity, ``{"high": n, "medium": n, "low": n}``.
         timings: Seconds per pipeline stage on the worker (as ``speechcase analyze --timings`` shows them).
+        from_cache: Whether the worker found the transcript in its cache (no Whisper run).
     """
 
     item: BatchItem
@@ -39,6 +40,7 @@ class ItemResult:
     wpm: float | None = None
     flags: dict[str, int] | None = None
     timings: dict[str, float] | None = None
+    from_cache: bool = False
 
     @classmethod
     def failure(cls, item: BatchItem, message: str, exit_code: int = 1, seconds: float = 0.0) -> ItemResult:

@@ -118,4 +118,4 @@ def _record(store: Store, task: Task, outcome: Outcome | BaseException, debug: b
     summary = document.summary
     return ItemResult(item, "updated" if run.replaced else "recorded", run_id=run.id, duration=summary.duration,
                       seconds=outcome.seconds, wpm=summary.wpm, flags={str(k): v for k, v in summary.flags.items()},
-                      timings=outcome.timings)
+                      timings=outcome.timings, from_cache=outcome.from_cache)
