@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from speechcase.core.files import write_text_atomic
@@ -20,9 +19,9 @@ from speechcase.core.formatting import format_duration, local_time
 from speechcase.core.types import SEVERITIES
 from speechcase.core.version import __version__
 from speechcase.rehearsals.cohort import Cohort, off_target
-from speechcase.views.compare import PALETTE, PLOT_CONFIG
-from speechcase.views.dashboard.render import plotly_js
+from speechcase.views.compare import PALETTE
 from speechcase.views.dashboard.settings import STATUS_COLOURS
+from speechcase.views.page import figure_divs, plotly_page
 
 esc = html.escape
 
@@ -116,24 +115,12 @@ def render_cohort(cohort: Cohort) -> str:
     latest = [m.latest for m in cohort.members]
     subject = f"“{cohort.talk}”" if cohort.talk else "all talks"
     title = f"Cohort report: {subject}"
-    figures = {name: pio.to_html(fig, full_html=False, include_plotlyjs=False, config=PLOT_CONFIG,
-                                 div_id=f"fig-{name}")
-               for name, fig in (("spread", spread_figure(cohort)), ("delivery", delivery_figure(cohort)))}
+    figures = figure_divs({"spread": spread_figure(cohort), "delivery": delivery_figure(cohort)})
     takes = sum(m.takes for m in cohort.members)
     dates = sorted(r.recorded_at for r in latest)
     frameworks = sorted({r.framework for r in latest})
     speakers = len(cohort.members)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · speechcase</title>
-<style>{_CSS}</style>
-<script type="text/javascript">{plotly_js()}</script>
-</head>
-<body>
-<header>
+    return plotly_page(title, _CSS, f"""<header>
 <h1>{esc(title)}</h1>
 <p class="meta">{speakers} speaker{'s' if speakers != 1 else ''}, {takes} take{'s' if takes != 1 else ''} stored;
 latest takes from {esc(local_time(dates[0]))} to {esc(local_time(dates[-1]))}; framework{'s' if len(frameworks) > 1 else ''}
@@ -159,10 +146,7 @@ grey bar each section's target range.</p>
 </section>
 </main>
 <footer>Made by speechcase {esc(__version__)} on {datetime.now().strftime('%Y-%m-%d %H:%M')}. Every number comes
-from the runs' analysis documents; a speaker's takes are in the order they were stored.</footer>
-</body>
-</html>
-"""
+from the runs' analysis documents; a speaker's takes are in the order they were stored.</footer>""")
 
 
 def write_cohort(cohort: Cohort, path: Path) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from speechcase.core.errors import BadManifest
+from speechcase.core.files import read_text_file
 
 #: The columns a manifest may have; only ``path`` is required.
 MANIFEST_COLUMNS = ("path", "speaker", "talk", "framework")
@@ -79,17 +80,8 @@ def read_manifest(path: Path, speaker: str, framework: str) -> Manifest:
         BadManifest: the file cannot be read, has no ``path`` column, or has a row without a path.
     """
     path = Path(path)
-    hint = "pass a CSV file whose first row names the columns path, speaker, talk and (optionally) framework."
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise BadManifest(f"The manifest {path} does not exist; {hint}") from exc
-    except IsADirectoryError as exc:
-        raise BadManifest(f"The manifest {path} is a folder; {hint}") from exc
-    except UnicodeDecodeError as exc:
-        raise BadManifest(f"The manifest {path.name} is not UTF-8 text; save it as CSV (UTF-8) and {hint}") from exc
-    except OSError as exc:
-        raise BadManifest(f"Cannot read the manifest {path} ({exc.strerror}); {hint}") from exc
+    hint = "pass a manifest: a CSV file whose first row names the columns path, speaker, talk and framework."
+    text = read_text_file(path, BadManifest, hint, "UTF-8 text (save it as CSV UTF-8)", encoding="utf-8-sig")
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise BadManifest(f"The manifest {path.name} is empty; {hint}")
