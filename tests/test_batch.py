@@ -312,6 +312,58 @@ def test_worker_killed_mid_task_every_recording_stored_exactly_once(tmp_path):
     assert all(r.timings and r.timings["load_model"] < 0.05 for r in results), [r.timings for r in results]
 
 
+@pytest.mark.slow
+def test_silent_and_too_short_recordings_fail_with_their_own_errors(tmp_path):
+    result = batch(DATA / "silence_10s.flac", DATA / "short_speech_3s.flac", "--store", tmp_path / "s.sqlite3",
+                   "--workers", "1", "--results", tmp_path / "r.csv")
+    assert result.returncode == 42
+    rows = result_rows(tmp_path / "r.csv")
+    assert [(r["status"], r["exit_code"]) for r in rows] == [("failed", "8"), ("failed", "9")]
+    assert "silence_10s.flac" in rows[0]["note"] and stored_runs(tmp_path / "s.sqlite3") == []
+
+
+@pytest.mark.slow
+def test_a_take_analysed_with_speechcase_analyze_is_skipped_by_a_batch(tmp_path):
+    store = tmp_path / "s.sqlite3"
+    sample = SAMPLES / "short_deep_dive.flac"
+    assert run_cli("analyze", sample, "--talk", "routing", "--speaker", "bob", "--framework", "deep-dive",
+                   "--store", store, "-o", tmp_path / "out", "--quiet").exit_code == 0
+    (tmp_path / "m.csv").write_text(f"path,speaker,talk,framework\n{sample},bob,routing,deep-dive\n")
+    result = batch("--manifest", tmp_path / "m.csv", "--store", store)
+    assert result.returncode == 0 and "Skipping 1 recording" in result.stderr
+    assert "Starting workers" not in result.stderr and len(stored_runs(store)) == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_batch_cleanly_and_keeps_what_is_stored(tmp_path):
+    """Ctrl-C in a terminal reaches the whole foreground process group: the driver and its workers."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-m", "speechcase", "batch", SAMPLES / "structured_churn.flac",
+                             SAMPLES / "rambling_delivery.flac", "--workers", "2", "--no-cache", "--store",
+                             tmp_path / "s.sqlite3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while not any("workers ready" in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2.0)  # the workers are decoding and transcribing
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    assert len(workers) >= 2
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    reader.join(timeout=10)
+    stderr = "".join(lines)
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    assert "Stopped: 0 recordings analysed and recorded in this batch are kept" in stderr
+    assert stderr.strip().endswith("Interrupted; nothing half-written was left behind.")
+    _, alive = psutil.wait_procs(workers, timeout=15)
+    assert alive == [], "worker processes outlived the batch"
+    assert stored_runs(tmp_path / "s.sqlite3") == []
+
+
 @pytest.fixture
 def dask_cluster(tmp_path):
     """A ``dask scheduler`` and one ``dask worker`` on 127.0.0.1, started (and stopped) by the test."""
