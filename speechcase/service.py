@@ -23,7 +23,13 @@ from typing import Literal
 from speechcase.analysis.document import analysis_document
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.frameworks import load_framework
-from speechcase.analysis.pipeline import AnalyzeOptions, analyze, analyze_transcript, is_transcript_file
+from speechcase.analysis.pipeline import (
+    AnalyzeOptions,
+    analysis_key,
+    analyze,
+    analyze_transcript,
+    is_transcript_file,
+)
 from speechcase.core.document import AnalysisDocument, read_document
 from speechcase.core.errors import BadFramework
 from speechcase.core.files import write_json_atomic
@@ -174,10 +180,16 @@ def write_outputs(document: AnalysisDocument, transcript: Transcript, outdir: Pa
 
 
 def record_take(store: Store, document: AnalysisDocument, transcript: Transcript, talk: str,
-                speaker: str = DEFAULT_SPEAKER) -> RecordedRun:
+                speaker: str = DEFAULT_SPEAKER, analysis_key: str | None = None) -> RecordedRun:
     """Record one analysed take in the store, in one transaction (the same recording under the same talk
-    replaces its earlier analysis and keeps its id and coach review)."""
-    run_id, replaced = store.record_run(document, transcript, talk, speaker)
+    replaces its earlier analysis and keeps its id and coach review).
+
+    Args:
+        analysis_key: The take's :func:`~speechcase.analysis.pipeline.analysis_key` (recording + settings),
+            kept with the run so that a batch skips it when it meets the same recording with the same settings;
+            None where the settings are not known (an analysis of a saved transcript).
+    """
+    run_id, replaced = store.record_run(document, transcript, talk, speaker, analysis_key)
     count = len(store.runs(store.find_talk(talk, speaker)))
     unmatched = run_review(store, run_id).unmatched if replaced else []
     return RecordedRun(run_id, talk, speaker, replaced, count, unmatched)
@@ -213,8 +225,9 @@ def analyze_take(request: TakeRequest, on_progress: ProgressCallback | None = No
     if request.record:
         report(Progress("recording"))
         talk = request.talk or default_talk_name(request.input, analysis.transcript.source.path)
+        key = None if is_transcript_file(request.input) else analysis_key(document.source.sha256, request.options)
         with open_store(request.store) as store:
-            run = record_take(store, document, analysis.transcript, talk, request.speaker)
+            run = record_take(store, document, analysis.transcript, talk, request.speaker, key)
     report(Progress("done"))
     return TakeResult(analysis, document, seconds, outputs, run)
 

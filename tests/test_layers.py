@@ -104,6 +104,22 @@ def test_no_import_cycle():
     assert cycles(GRAPH) == []
 
 
+BATCH = "speechcase.interfaces.batch"
+
+
+def test_the_batch_interface_stands_apart():
+    """The batch package builds on the service and the layers below it (never on another interface), and only
+    the ``speechcase batch`` command imports it: Dask is an optional extra, so nothing else may need it."""
+    inside = {m for m in GRAPH if m == BATCH or m.startswith(BATCH + ".")}
+    assert inside, "the batch package is where the checks look for it"
+    wrong = [f"{m} imports {t}" for m in inside for t in GRAPH[m]
+             if t.startswith("speechcase.interfaces.") and not (t == BATCH or t.startswith(BATCH + "."))]
+    assert not wrong, "\n".join(wrong)
+    users = {m for m, targets in GRAPH.items() if m not in inside
+             for t in targets if t == BATCH or t.startswith(BATCH + ".")}
+    assert users == {"speechcase.interfaces.cli.batch"}
+
+
 def test_the_checks_see_what_they_should():
     """The graph is read from real code (function-level imports included), and a cycle would be caught."""
     assert "speechcase.rehearsals.store" in GRAPH["speechcase.rehearsals.reviews"]

@@ -11,6 +11,8 @@ coach can re-run it with another framework in well under a second.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -64,6 +66,40 @@ class AnalyzeOptions:
     thresholds: Thresholds = field(default_factory=default_thresholds)
     #: Sentence-embedding model folder for section cues; None = the committed all-MiniLM-L6-v2.
     embedding_model: Path | None = None
+    #: Where Whisper runs: ``cpu`` or ``cuda`` (pass ``compute_type="float16"`` there, the CLI's default on a GPU).
+    device: str = "cpu"
+
+
+def settings_digest(options: AnalyzeOptions) -> str:
+    """A digest of every option that changes an analysis's result (see :func:`analysis_key`); computed once
+    per batch and framework, not once per recording."""
+    transcription = cache_key("", resolve_model(options.model), options.decode, options.compute_type, options.device)
+    blob = json.dumps({"transcription": transcription, "framework": asdict(load_framework(options.framework)),
+                       "thresholds": asdict(options.thresholds),
+                       "embedding_model": str(SentenceEncoder(options.embedding_model).model_dir)},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def analysis_key(sha256: str, options: AnalyzeOptions, settings: str | None = None) -> str:
+    """The identity of one analysis: the recording's content and every option that changes its result.
+
+    Two analyses with the same key give the same document (for one speechcase version), so a batch can skip a
+    recording whose key is already stored. What counts: what the transcript cache key counts (Whisper model,
+    compute type, decoding options, device), the framework's content (a framework file edited under the same
+    name gives a new key), the thresholds and the embedding model. What does not: threads, the cache folder and
+    the limits that only refuse inputs.
+
+    Args:
+        sha256: The recording's SHA-256 (:func:`speechcase.analysis.audio.file_sha256`).
+        options: The analysis options.
+        settings: ``settings_digest(options)`` when already computed.
+
+    Returns:
+        A hex digest.
+    """
+    settings = settings or settings_digest(options)
+    return hashlib.sha256(f"{sha256}\n{settings}".encode()).hexdigest()
 
 
 class StageTimer:
@@ -100,7 +136,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     model = resolve_model(options.model)
     cache = JsonCache(options.cache_dir, "transcripts") if options.use_cache else None
     with timer.stage("hash"):
-        key = cache_key(file_sha256(path), model, options.decode, options.compute_type)
+        key = cache_key(file_sha256(path), model, options.decode, options.compute_type, options.device)
     if cache and (hit := cache.get(key, Transcript.from_dict)):
         log.info("Transcript served from cache (%s).", cache.folder)
         return replace(hit, source=replace(hit.source, path=str(path))), True
@@ -115,13 +151,13 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     decoding = threading.Event()
     beside = Background(_audio_measures, audio, speech, options, timer, decoding)
     with timer.stage("load_model"):
-        load_model(model.load, options.compute_type, options.threads)
+        load_model(model.load, options.compute_type, options.threads, options.device)
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
     try:
         with timer.stage("transcribe"):
             transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
                                     on_progress=(lambda done: on_progress(done, audio.duration))
-                                    if on_progress else None, on_decoding=decoding.set)
+                                    if on_progress else None, on_decoding=decoding.set, device=options.device)
     finally:
         decoding.set()  # never leave the measuring thread waiting
     with timer.stage("wait_beside"):
@@ -181,9 +217,25 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, s
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     with timer.stage("warm_models"):
-        warm_up()
-        SentenceEncoder(options.embedding_model).encode(["warm up"])
+        warm_analysis_models(options)
     return speech, prosody, stretches
+
+
+def warm_analysis_models(options: AnalyzeOptions) -> None:
+    """Load spaCy and the sentence-embedding model and run each once (they stay loaded in this process)."""
+    warm_up()
+    SentenceEncoder(options.embedding_model).encode(["warm up"])
+
+
+def warm_models(options: AnalyzeOptions) -> None:
+    """Load every model an analysis with ``options`` uses, once per process: Whisper, spaCy and the sentence
+    embeddings. A batch worker calls it when it starts, so its first recording costs no more than the others.
+
+    Raises:
+        ModelUnavailable: a model cannot be found or loaded (or ``device="cuda"`` without a GPU).
+    """
+    load_model(resolve_model(options.model).load, options.compute_type, options.threads, options.device)
+    warm_analysis_models(options)
 
 
 def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,

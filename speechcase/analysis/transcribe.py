@@ -105,19 +105,56 @@ def _folder_fingerprint(folder: Path) -> str:
     return hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
 
 
+#: Where Whisper runs: ``cpu``, or ``cuda`` (an NVIDIA GPU, through CTranslate2's CUDA build).
+DEVICES = ("cpu", "cuda")
+
+
+def default_compute_type(device: str) -> str:
+    """The compute type used when none is chosen: int8 on a CPU, float16 on a GPU (CTranslate2's fast path
+    there; int8 works on both)."""
+    return "float16" if device == "cuda" else "int8"
+
+
 @functools.lru_cache(maxsize=2)
-def load_model(load: str, compute_type: str = "int8", threads: int = 0):
+def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: str = "cpu"):
     """Load (once per process) a faster-whisper model, never touching the network
-    unless the user named a model that is not on disk yet."""
+    unless the user named a model that is not on disk yet.
+
+    Args:
+        load: A model folder or a faster-whisper model name (see :func:`resolve_model`).
+        compute_type: CTranslate2's compute type (int8, float16, ...).
+        threads: CPU threads for CTranslate2; 0 lets it decide.
+        device: ``cpu`` or ``cuda``; ``cuda`` needs a GPU that CTranslate2 can see.
+
+    Returns:
+        The ``faster_whisper.WhisperModel``.
+    """
     from faster_whisper import WhisperModel
 
-    kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+    if device not in DEVICES:
+        raise ModelUnavailable(f"Unknown device '{device}'; use --device cpu or --device cuda.")
+    if device == "cuda":
+        _require_gpu()
+    kwargs = dict(device=device, compute_type=compute_type, cpu_threads=threads)
     if Path(load).is_dir():
         return _load(WhisperModel, load, kwargs)
     try:
         return WhisperModel(load, local_files_only=True, **kwargs)
     except Exception:  # not in the local Hugging Face cache yet: try the hub
         return _load(WhisperModel, load, kwargs)
+
+
+def _require_gpu() -> None:
+    """A clear refusal where CTranslate2 sees no CUDA GPU (its own error names neither the cause nor the fix)."""
+    import ctranslate2
+
+    try:
+        count = ctranslate2.get_cuda_device_count()
+    except Exception:  # a CTranslate2 build without CUDA
+        count = 0
+    if count == 0:
+        raise ModelUnavailable("--device cuda needs an NVIDIA GPU with CUDA 12 and cuDNN 9 that CTranslate2 can "
+                               "see, and none is visible here; run with --device cpu.")
 
 
 def _load(WhisperModel, load: str, kwargs: dict):
@@ -133,17 +170,21 @@ def _load(WhisperModel, load: str, kwargs: dict):
             "to download, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
 
 
-def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str) -> str:
-    """Key of a transcript in the cache: audio content + model + decoding options."""
-    blob = json.dumps({"audio": sha256, "model": model.id, "compute_type": compute_type,
-                       "options": asdict(options), "transcript_version": TRANSCRIPT_VERSION}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str,
+              device: str = "cpu") -> str:
+    """Key of a transcript in the cache: audio content + model + decoding options (+ the device, where it is not
+    the CPU: a GPU's float arithmetic gives slightly different words and times)."""
+    fields = {"audio": sha256, "model": model.id, "compute_type": compute_type, "options": asdict(options),
+              "transcript_version": TRANSCRIPT_VERSION}
+    if device != "cpu":  # CPU keys stay as they were, so existing cache entries keep serving
+        fields["device"] = device
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
 def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, options: DecodeOptions,
                compute_type: str = "int8", threads: int = 0,
                on_progress: Callable[[float], None] | None = None,
-               on_decoding: Callable[[], None] | None = None) -> Transcript:
+               on_decoding: Callable[[], None] | None = None, device: str = "cpu") -> Transcript:
     """Transcribe the speech of ``audio`` with word timestamps.
 
     Only speech is decoded: batched (the default) lets faster-whisper pack it
@@ -155,7 +196,7 @@ def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, 
     ``on_decoding`` is called once decoding starts, after faster-whisper's own
     (first) voice-activity pass, its memory peak.
     """
-    whisper = load_model(model.load, compute_type, threads)
+    whisper = load_model(model.load, compute_type, threads, device)
     began = time.perf_counter()
     if options.batch_size:
         pieces = _batched(whisper, audio, options, on_decoding)
@@ -178,6 +219,7 @@ def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, 
         source=Source(str(audio.path), audio.sha256, round(audio.duration, 3)),
         transcription=TranscriptionInfo(model=model.name, language="en", seconds=round(seconds, 2),
                                         options={"model_id": model.id, "compute_type": compute_type,
+                                                 **({"device": device} if device != "cpu" else {}),
                                                  **asdict(options)}),
         words=sorted(words, key=lambda w: w.start),
         speech=None,

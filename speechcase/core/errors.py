@@ -145,6 +145,26 @@ class BadTimeSpan(SpeechcaseError):
     exit_code = 28
 
 
+# 40-49: batches (``speechcase batch``).
+
+class BadManifest(SpeechcaseError):
+    """A batch manifest (CSV) that cannot be read or lacks a path column."""
+
+    exit_code = 40
+
+
+class ClusterUnavailable(SpeechcaseError):
+    """The Dask cluster cannot be started or reached, or its workers cannot run speechcase."""
+
+    exit_code = 41
+
+
+class BatchFailures(SpeechcaseError):
+    """Some recordings of a batch failed; the others were stored (each failure is listed with its error)."""
+
+    exit_code = 42
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -155,6 +175,6 @@ EXIT_CODES = {
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
                    BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
-                   BadExport, UnknownFlag, BadTimeSpan)},
+                   BadExport, UnknownFlag, BadTimeSpan, BadManifest, ClusterUnavailable, BatchFailures)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

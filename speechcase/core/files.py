@@ -89,17 +89,29 @@ class JsonCache:
                         "Set --cache-dir or %s to a writable folder.", self.folder, exc, CACHE_ENV)
 
 
-def read_json_file(path: Path, error: type[SpeechcaseError], hint: str) -> Any:
-    """Parse a JSON file the user passed; every way it can be wrong becomes ``error`` with ``hint``."""
+def read_text_file(path: Path, error: type[SpeechcaseError], hint: str, what: str = "a text file",
+                   encoding: str = "utf-8") -> str:
+    """Read a text file the user passed; a missing file, a folder, an unreadable file or bytes that are not
+    text become ``error`` with ``hint`` (``what`` names the kind of file expected)."""
     path = Path(path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding=encoding)
     except FileNotFoundError as exc:
         raise error(f"{path} does not exist; {hint}") from exc
     except IsADirectoryError as exc:
         raise error(f"{path} is a folder; {hint}") from exc
     except UnicodeDecodeError as exc:
-        raise error(f"{path.name} is not a text JSON file; {hint}") from exc
+        raise error(f"{path.name} is not {what}; {hint}") from exc
+    except OSError as exc:
+        raise error(f"Cannot read {path} ({exc.strerror}); {hint}") from exc
+
+
+def read_json_file(path: Path, error: type[SpeechcaseError], hint: str) -> Any:
+    """Parse a JSON file the user passed; every way it can be wrong becomes ``error`` with ``hint``."""
+    path = Path(path)
+    text = read_text_file(path, error, hint, "a text JSON file")
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise error(f"{path.name} is not valid JSON (line {exc.lineno}); {hint}") from exc
 

@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 2, ``PRAGMA user_version``):
+Layout (schema version 3, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -9,6 +9,8 @@ Layout (schema version 2, ``PRAGMA user_version``):
 - ``run_sections`` (one row per framework section: seconds, share, target) and
   ``run_flags`` (one row per flag) are *derived* from the document and rebuilt
   whenever a run is re-analysed.
+- ``runs.analysis_key`` (schema version 3): the recording and the settings of the run's analysis, which
+  ``speechcase batch`` looks up to skip what is already done.
 
 Human input (the coach review: ``flag_reviews`` and ``coach_notes``, schema
 version 2, see :mod:`speechcase.rehearsals.reviews`) references ``runs(id)`` only and keeps
@@ -147,6 +149,13 @@ MIGRATIONS: list[list[str]] = [
             created_at TEXT NOT NULL)""",
         "CREATE INDEX coach_notes_by_run ON coach_notes (run_id, start_s)",
     ],
+    # 2 -> 3: each run's analysis key (the recording's content and the settings that change its analysis,
+    # speechcase.analysis.pipeline.analysis_key), so a batch skips what is already analysed the same way. NULL
+    # where the settings are not known (runs stored before, imported, re-analysed or analysed from a transcript).
+    [
+        "ALTER TABLE runs ADD COLUMN analysis_key TEXT",
+        "CREATE INDEX runs_by_analysis_key ON runs (analysis_key)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -273,27 +282,32 @@ class Store:
     # -- writing -------------------------------------------------------------------------------------------
 
     def record_run(self, document: AnalysisDocument, transcript: Transcript, talk: str,
-                   speaker: str = DEFAULT_SPEAKER) -> tuple[int, bool]:
+                   speaker: str = DEFAULT_SPEAKER, analysis_key: str | None = None) -> tuple[int, bool]:
         """Store one analysed run under ``talk``; returns ``(run id, replaced)``.
 
         The same recording (audio hash) recorded again under the same talk is the
         same rehearsal: its document is replaced in place and it keeps its id.
+        ``analysis_key`` (see :meth:`analysed_runs`) is kept with the run.
         """
         with self.transaction() as db:
             talk_id = self._talk_id(db, talk, speaker)
             row = db.execute("SELECT id FROM runs WHERE talk_id = ? AND audio_sha256 = ? ORDER BY id LIMIT 1",
                              (talk_id, document.source.sha256)).fetchone()
             if row:
-                self._write_document(db, row[0], document, transcript)
-                return row[0], True
-            run_id = self._insert_run(db, talk_id, uuid.uuid4().hex, now(), document, transcript)
-            return run_id, False
+                run_id, replaced = row[0], True
+                self._write_document(db, run_id, document, transcript)
+            else:
+                run_id, replaced = self._insert_run(db, talk_id, uuid.uuid4().hex, now(), document, transcript), False
+            db.execute("UPDATE runs SET analysis_key = ? WHERE id = ?", (analysis_key, run_id))
+            return run_id, replaced
 
     def replace_document(self, run_id: int, document: AnalysisDocument, transcript: Transcript) -> None:
-        """Put a new analysis of the same run in place; its id, uid and date stay."""
+        """Put a new analysis of the same run in place; its id, uid and date stay. Its analysis key is cleared:
+        the settings of a re-analysis (another framework, newer thresholds) are not those it was made with."""
         with self.transaction() as db:
             self.require_run(db, run_id)
             self._write_document(db, run_id, document, transcript)
+            db.execute("UPDATE runs SET analysis_key = NULL WHERE id = ?", (run_id,))
 
     def delete_run(self, run_id: int) -> RunRow:
         """Delete one run (and its talk when no run is left); returns what was deleted."""
@@ -399,6 +413,24 @@ class Store:
             sections, flags = self._sections_and_flags([r[0] for r in rows])
         return [RunRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], dict(zip(METRIC_COLUMNS, r[10:])),
                        sections.get(r[0], []), flags.get(r[0], {})) for r in rows]
+
+    def analysed_runs(self, keys: list[str]) -> dict[tuple[str, str, str], int]:
+        """The runs stored with these analysis keys, as ``(speaker, talk, key) -> run id``: what a batch may skip.
+
+        Args:
+            keys: :func:`~speechcase.analysis.pipeline.analysis_key` values (any number; looked up in chunks).
+        """
+        found: dict[tuple[str, str, str], int] = {}
+        unique = sorted(set(keys))
+        with self.reading() as db:
+            for first in range(0, len(unique), 500):  # SQLite's limit on bound parameters is 999 in old builds
+                chunk = unique[first:first + 500]
+                for speaker, talk, key, run_id in db.execute(
+                        "SELECT s.name, t.name, r.analysis_key, MIN(r.id) FROM runs r JOIN talks t ON t.id = r.talk_id "
+                        f"JOIN speakers s ON s.id = t.speaker_id WHERE r.analysis_key IN ({', '.join('?' * len(chunk))}) "
+                        "GROUP BY s.name, t.name, r.analysis_key", chunk):
+                    found[(speaker, talk, key)] = run_id
+        return found
 
     def run(self, run_id: int) -> RunRow:
         found = self.runs(run_ids=[run_id])

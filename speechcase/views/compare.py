@@ -13,8 +13,6 @@ from datetime import datetime
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from speechcase.core.files import write_text_atomic
@@ -25,12 +23,12 @@ from speechcase.rehearsals.history import section_columns, what_changed
 from speechcase.rehearsals.store import RunRow
 from speechcase.views.dashboard.settings import SEVERITY_COLOURS
 from speechcase.views.frames import runs_table, unassigned_share
+from speechcase.views.page import figure_divs, plotly_page
 
 UNASSIGNED = "not assigned"
 #: Okabe-Ito: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 GREY = "#BBBBBB"
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def write_csv(runs: list[RunRow], path: Path) -> None:
@@ -166,24 +164,12 @@ def render_dashboard(runs: list[RunRow]) -> str:
     talks = list(dict.fromkeys(r.talk for r in runs))
     speakers = list(dict.fromkeys(r.speaker for r in runs))
     title = "Rehearsals of " + ", ".join(f"“{t}”" for t in talks)
-    figures = {name: pio.to_html(fig, full_html=False, include_plotlyjs=False, config=PLOT_CONFIG,
-                                 div_id=f"fig-{name}")
-               for name, fig in (("allocation", allocation_figure(runs)), ("shares", share_figure(runs)),
-                                 ("trends", trend_figure(runs)))}
+    figures = figure_divs({"allocation": allocation_figure(runs), "shares": share_figure(runs),
+                           "trends": trend_figure(runs)})
     no_sections = all(unassigned_share(r) >= 0.999 for r in runs)
     note = ("<p class=\"note\">None of these runs has time assigned to framework sections yet, so every bar is "
             "“not assigned”; the targets are still shown.</p>") if no_sections else ""
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)} · speechcase</title>
-<style>{_CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
-</head>
-<body>
-<header>
+    return plotly_page(title, _CSS, f"""<header>
 <h1>{esc(title)}</h1>
 <p class="meta">{len(runs)} run{'s' if len(runs) != 1 else ''} by {esc(', '.join(speakers))},
 {esc(local_time(runs[0].recorded_at))} to {esc(local_time(runs[-1].recorded_at))}</p>
@@ -211,10 +197,7 @@ range; the small charts below shade each target range.</p>
 </section>
 </main>
 <footer>Made by speechcase {esc(__version__)} on {datetime.now().strftime('%Y-%m-%d %H:%M')}. Every number comes
-from the runs' analysis documents.</footer>
-</body>
-</html>
-"""
+from the runs' analysis documents.</footer>""")
 
 
 def _changes_html(runs: list[RunRow]) -> str:

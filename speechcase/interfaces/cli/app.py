@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from speechcase.analysis.audio import DEFAULT_MAX_DURATION
-from speechcase.analysis.transcribe import DEFAULT_MODEL, DecodeOptions
+from speechcase.analysis.transcribe import DEFAULT_MODEL, DEVICES, DecodeOptions, default_compute_type
 from speechcase.core.errors import EXIT_CODES, EXIT_INTERRUPTED, SpeechcaseError
 from speechcase.core.files import CACHE_ENV
 from speechcase.core.version import __version__
@@ -108,8 +108,10 @@ def transcription_options(func: Any) -> Any:
         click.option("--model", default=None, metavar="NAME|PATH",
                      help=f"Whisper model: a faster-whisper name (e.g. small.en, downloaded once when online) or a "
                           f"local CTranslate2 folder. Default: the embedded {DEFAULT_MODEL}, offline."),
-        click.option("--compute-type", default="int8", show_default=True,
-                     help="CTranslate2 compute type (int8, int8_float32, float32, ...)."),
+        click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+                     help="Where Whisper runs: the CPU, or an NVIDIA GPU (cuda: CUDA 12 and cuDNN 9)."),
+        click.option("--compute-type", default=None, show_default="int8 on cpu, float16 on cuda",
+                     help="CTranslate2 compute type (int8, int8_float32, float16, float32, ...)."),
         click.option("--threads", default=0, type=click.IntRange(min=0), show_default=True,
                      help="CPU threads for Whisper; 0 lets CTranslate2 decide."),
         click.option("--batch-size", default=DecodeOptions.batch_size, type=click.IntRange(min=0, max=64),
@@ -135,16 +137,18 @@ def store_option(func: Any) -> Any:
                              "folder].")(func)
 
 
-def analyze_options(framework: str, model: str | None, compute_type: str, threads: int, batch_size: int,
-                    cache_dir: Path | None, no_cache: bool, max_duration: float, embedding_model: Path | None = None):
+def analyze_options(framework: str, model: str | None, compute_type: str | None, threads: int, batch_size: int,
+                    cache_dir: Path | None, no_cache: bool, max_duration: float, embedding_model: Path | None = None,
+                    device: str = "cpu"):
     """The command-line options as :class:`~speechcase.analysis.pipeline.AnalyzeOptions`."""
     from dataclasses import replace
 
     from speechcase.analysis.pipeline import AnalyzeOptions
 
-    return AnalyzeOptions(framework=framework, model=model, compute_type=compute_type, threads=threads,
-                          decode=replace(DecodeOptions(), batch_size=batch_size), cache_dir=cache_dir,
-                          use_cache=not no_cache, max_duration=max_duration, embedding_model=embedding_model)
+    return AnalyzeOptions(framework=framework, model=model, compute_type=compute_type or default_compute_type(device),
+                          threads=threads, decode=replace(DecodeOptions(), batch_size=batch_size), cache_dir=cache_dir,
+                          use_cache=not no_cache, max_duration=max_duration, embedding_model=embedding_model,
+                          device=device)
 
 
 def open_cli_store(store_path: Path | None, create: bool = True):
