@@ -314,7 +314,7 @@ def test_a_version_1_store_gains_the_review_tables(store, tmp_path, monkeypatch)
     monkeypatch.undo()
     assert cli(old, "review", "1", "--flag", "f-001", "--agree").exit_code == 0
     with sqlite3.connect(old) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
         assert conn.execute("SELECT decision FROM flag_reviews").fetchall() == [("agree",)]
 
 
