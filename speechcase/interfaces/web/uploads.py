@@ -52,8 +52,11 @@ class Upload:
 
 def safe_name(name: str) -> str:
     """The base name of an uploaded file, fit to be a file name: folders dropped (``../../etc/x.wav`` ->
-    ``x.wav``), control characters removed, at most 120 characters; ``recording`` when nothing is left."""
-    base = re.split(r"[\\/]", name or "")[-1]
+    ``x.wav``), control characters removed, at most 120 characters; ``recording`` when nothing is left.
+    Anything else stays as the user named it: every page escapes it."""
+    # browsers send '"' and line breaks in a multipart file name as %22, %0A and %0D (WHATWG HTML)
+    name = (name or "").replace("%22", '"').replace("%0A", "\n").replace("%0D", "\r")
+    base = re.split(r"[\\/]", name)[-1]
     base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip()
     if base in ("", ".", ".."):
         return "recording"

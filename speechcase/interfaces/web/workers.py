@@ -36,7 +36,7 @@ class Workers:
     def start(self) -> None:
         with open_store(self.settings.store) as store:
             for job in requeue_interrupted(store):
-                log.info("Job %s (%s) was interrupted when the server stopped; %s.", job.id, job.file_name,
+                log.warning("Job %s (%s) was interrupted when the server stopped; %s.", job.id, job.file_name,
                          "queued again" if job.state == "queued" else "given up")
         for _ in range(self.settings.workers):
             self._spawn()
