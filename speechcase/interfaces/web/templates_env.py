@@ -10,8 +10,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from starlette.templating import Jinja2Templates
 
-from speechcase.core.formatting import flag_title, format_duration, local_time, percent, span_label
+from speechcase.core.formatting import format_duration, local_time, percent, span_label
 from speechcase.core.version import __version__
+from speechcase.views.dashboard.settings import default_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -20,7 +21,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
     env.filters.update(duration=format_duration, local_time=local_time, percent=percent, span=span_label,
-                       flag_title=flag_title)
+                       flag_title=default_settings().flag_title)  # the dashboard's titles ("Section too short")
     env.globals["version"] = __version__
     return env
 

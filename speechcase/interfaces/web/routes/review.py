@@ -36,8 +36,24 @@ def review_page(request: Request, run_id: int, who: Caller = Depends(caller), db
     document = db.document(run_id)
     review = run_review(db, run_id)
     items = [(f, review.for_flag(f.id), document.excerpt(f.start, f.end)) for f in document.flags_in_time_order()]
-    return render(request, "review.html", who, run=run, talk=talk, document=document, items=items,
-                  notes=review.notes, unmatched=review.unmatched)
+    lanes = timeline_lanes([(f.start, max(f.end, f.start + 1.0)) for f, _, _ in items])
+    return render(request, "review.html", who, run=run, talk=talk, document=document, items=items, lanes=lanes,
+                  lane_count=max(lanes, default=0) + 1, notes=review.notes, unmatched=review.unmatched)
+
+
+def timeline_lanes(spans: list[tuple[float, float]]) -> list[int]:
+    """A lane for each span (in time order) so that no two spans in a lane overlap: the review timeline stacks
+    a long flag (a rambling passage) above the short ones inside it instead of covering them."""
+    ends: list[float] = []
+    lanes = []
+    for start, end in spans:
+        lane = next((k for k, last in enumerate(ends) if last <= start), len(ends))
+        if lane == len(ends):
+            ends.append(end)
+        else:
+            ends[lane] = end
+        lanes.append(lane)
+    return lanes
 
 
 @router.post("/runs/{run_id}/review/flags/{flag_id}")

@@ -143,19 +143,19 @@
       selection.hidden = true;
     }
   });
-  document.body.addEventListener("htmx:afterSwap", function (e) {
-    // keep the flag that was just decided as the current one, and mark it on the timeline
+  // A decision swaps its flag's item for the saved one: keep that flag current and mark it on the timeline.
+  document.body.addEventListener("htmx:load", function (e) {
+    var li = e.detail.elt;
+    if (!li.classList || !li.classList.contains("review-flag")) { return; }
     var items = flags();
-    if (current >= 0 && items[current]) {
-      items[current].classList.add("current");
-      var decided = items[current].querySelector(".decision-label").dataset.decision;
-      document.querySelectorAll(".tl-flag").forEach(function (el) {
-        if (el.dataset.flag === items[current].dataset.flag) {
-          el.classList.remove("decided-agree", "decided-dismiss", "decided-unset");
-          if (decided !== "none") { el.classList.add("decided-" + decided); }
-        }
-      });
-    }
+    if (items[current] === li) { li.classList.add("current"); }
+    var decided = li.querySelector(".decision-label").dataset.decision;
+    document.querySelectorAll(".tl-flag").forEach(function (el) {
+      if (el.dataset.flag === li.dataset.flag) {
+        el.classList.remove("decided-agree", "decided-dismiss", "decided-unset");
+        if (decided !== "none") { el.classList.add("decided-" + decided); }
+      }
+    });
   });
   document.addEventListener("focusin", function (e) {
     var li = e.target.closest && e.target.closest(".review-flag");
