@@ -397,3 +397,20 @@ def test_templates_autoescape():
     env = environment()
     assert env.autoescape is True
     assert env.from_string("{{ x }}").render(x=EVIL_COMMENT).count("<") == 0
+
+
+def test_admins_manage_accounts_and_nobody_else_does(web):
+    root, ana, carl = web.client("root"), web.client("ana"), web.client("carl")
+    for client in (ana, carl):
+        assert client.get("/admin/users").status_code == 404
+        assert client.post("/admin/users", data={"name": "mallory", "role": "admin", "password": "x" * 12,
+                                                 "csrf": client.csrf}).status_code == 404
+    added = root.post("/admin/users", data={"name": "eve", "role": "candidate", "password": "eve's password",
+                                            "csrf": root.csrf})
+    assert added.status_code == 200 and "Added candidate" in added.text
+    assert web.client("eve", "eve's password").get("/talks").status_code == 200
+    taken = root.post("/admin/users", data={"name": "eve", "role": "coach", "password": "x" * 12, "csrf": root.csrf})
+    assert taken.status_code == 400 and "already exists" in taken.text
+    assert root.post("/admin/users/eve/remove", data={"csrf": root.csrf}).status_code == 303
+    assert web.client().sign_in("eve", "eve's password").status_code == 401
+    assert root.get("/talks").status_code == 303  # an admin has no talks page

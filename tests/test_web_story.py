@@ -48,6 +48,7 @@ class Browser:
         self.contexts: list = []
         self.problems: list[str] = []
         self.dialogs: list[str] = []
+        self.accept_dialogs = False  # a confirm() the test expects is accepted; any other dialog is a failure
 
     def page_as(self, name: str, **context_options):
         context = self.chromium.new_context(viewport={"width": 1366, "height": 900}, **context_options)
@@ -58,7 +59,8 @@ class Browser:
         page.on("pageerror", lambda exc: self.problems.append(f"{name} page error: {exc}"))
         page.on("request", lambda req: self.problems.append(f"{name} external request: {req.url}")
                 if not req.url.startswith((self.server.url, "data:", "blob:", "about:")) else None)
-        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message),
+                                          dialog.accept() if self.accept_dialogs else dialog.dismiss()))
         page.goto(self.server.url + "/login")
         page.fill("input[name=name]", name)
         page.fill("input[name=password]", PASSWORD)
@@ -289,3 +291,48 @@ def test_a_job_interrupted_by_a_server_crash_completes_once_after_a_restart(tmp_
         assert "was interrupted when the server stopped; queued again" in web.log.read_text()
     finally:
         web.stop()
+
+
+def test_a_failed_job_says_why_a_queued_one_can_be_cancelled_and_a_run_reanalysed_or_deleted(browser, server):
+    ana = server.client("ana")
+    headers = {"X-CSRF-Token": ana.csrf}
+    silent = ana.post("/api/takes", files={"file": ("silence.flac", (DATA / "silence_10s.flac").read_bytes())},
+                      data={"talk": "odds and ends"}, headers=headers).json()["job"]
+    queued = ana.post("/api/takes", files={"file": ("noise.flac", (DATA / "noise_10s.flac").read_bytes())},
+                      data={"talk": "odds and ends"}, headers=headers).json()["job"]
+    cancelled = ana.post(f"/api/jobs/{queued}/cancel", headers=headers).json()
+    assert cancelled["state"] == "cancelled"
+    failed = server.wait_job(ana, silent)
+    assert failed["state"] == "failed" and failed["run"] is None
+    assert failed["error"] == ("No speech was detected in silence.flac (only silence or noise); check the microphone "
+                               "and that the right file was chosen.")
+    page = browser.page_as("ana")
+    page.goto(f"{server.url}/jobs/{silent}")
+    assert page.text_content("#job-progress .error") == failed["error"]
+    page.goto(f"{server.url}/jobs/{queued}")
+    assert "Cancelled; nothing was analysed." in page.text_content("#job-progress")
+    assert not [p for p in (server.data / "audio").rglob("*.flac") if p.name in ("silence.flac", "noise.flac")]
+
+    # a job page survives a reload, and a run re-analysed with another framework keeps its id and its review
+    run = take_run(server, "ana", SAMPLES / "short_deep_dive.flac", "odds and ends")
+    with open_store(server.store) as store:
+        flag = store.document(run).flags_in_time_order()[0]
+    talk_id = next(t["id"] for t in ana.get("/api/talks").json() if t["name"] == "odds and ends")
+    ana.post(f"/talks/{talk_id}/shares", data={"coach": "dora", "csrf": ana.csrf})
+    dora = server.client("dora")
+    assert dora.post(f"/runs/{run}/review/flags/{flag.id}", data={"decision": "agree", "comment": "yes"},
+                     headers={"X-CSRF-Token": dora.csrf}).status_code == 200
+    page.goto(f"{server.url}/runs/{run}")
+    page.select_option("select[name=framework]", "deep-dive")
+    page.click("button:has-text('Re-analyse')")
+    page.wait_for_url(re.compile(r"/jobs/\d+$"))
+    page.reload()
+    page.wait_for_url(re.compile(rf"/runs/{run}$"), timeout=120_000)
+    assert "framework deep-dive" in page.text_content(".run-head")
+    assert ana.get(f"/api/runs/{run}/review").json()["reviews"][0]["comment"] == "yes"
+    browser.accept_dialogs = True
+    page.click("button:has-text('Delete')")
+    page.wait_for_url(re.compile(r"/talks(/\d+)?$"))
+    assert ana.get(f"/runs/{run}").status_code == 404
+    assert browser.dialogs == [f"Delete run {run} and its coach review? This cannot be undone."]
+    assert browser.problems == []
