@@ -414,3 +414,16 @@ def test_admins_manage_accounts_and_nobody_else_does(web):
     assert root.post("/admin/users/eve/remove", data={"csrf": root.csrf}).status_code == 303
     assert web.client().sign_in("eve", "eve's password").status_code == 401
     assert root.get("/talks").status_code == 303  # an admin has no talks page
+
+
+def test_runs_recorded_by_the_cli_show_in_the_app(web, tmp_path):
+    from conftest import run_cli
+
+    result = run_cli("analyze", DATA / "transcript_sample.json", "--talk", "from the cli", "--speaker", "ana",
+                     "--store", web.store, "-o", tmp_path, "--quiet")
+    assert result.exit_code == 0, result.output
+    ana = web.client("ana")
+    talk = ana.get("/api/talks/from the cli").json()
+    assert talk["speaker"] == "ana" and len(talk["runs"]) == 1
+    assert ana.get(f"/runs/{talk['runs'][0]['id']}").status_code == 200
+    assert web.client("bob").get("/api/talks/from the cli").status_code == 404

@@ -125,6 +125,9 @@ def test_a_candidate_uploads_two_takes_watches_them_analysed_and_compares(browse
     csv = page.request.get(server.url + page.get_attribute("a[download][href$='compare.csv']", "href"))
     assert csv.ok and csv.text().count("\n") == 3
     assert browser.problems == []
+    history = subprocess.run([sys.executable, "-m", "speechcase", "history", "churn case", "--store", str(server.store)],
+                             capture_output=True, text=True, check=True).stdout  # the CLI sees the web's runs
+    assert [line.split()[0] for line in history.splitlines()[1:3]] == [str(first), str(second)]
 
 
 def test_the_same_recording_uploaded_again_is_not_analysed_twice(server):
