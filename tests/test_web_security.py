@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -241,6 +242,9 @@ def test_hostile_names_and_comments_render_as_text(web):
     texts = "".join(a.text for a in pages["ana"])
     assert "&lt;script&gt;alert(" in texts and "&lt;img src=x onerror=alert(1)&gt;" in texts
     assert json.loads(ana.get(f"/api/runs/{run}/review").text)["reviews"][0]["comment"] == EVIL_COMMENT
+    by_name = ana.get("/api/talks/" + quote(EVIL_TALK, safe=""))  # a name with '/' in it, as a path segment
+    assert by_name.status_code == 200 and by_name.json()["name"] == EVIL_TALK
+    assert carl.get("/api/talks/" + quote(EVIL_TALK, safe="")).json()["access"] == "coach"
     ana.post(f"/talks/{talk}/shares/revoke", data={"coach": "carl", "csrf": ana.csrf})
 
 

@@ -118,7 +118,7 @@ def _talk(db: Store, who: Caller, name: str, speaker: str | None) -> Talk:
         raise not_found() from None
 
 
-@router.get("/talks/{name}", responses=ERRORS)
+@router.get("/talks/{name:path}", responses=ERRORS)
 def get_talk(name: str, speaker: str | None = None, who: Caller = Depends(caller),
              db: Store = Depends(store)) -> dict[str, Any]:
     """A talk with its runs, oldest first (a coach with two shared talks of one name adds ?speaker=NAME)."""
@@ -130,7 +130,7 @@ def get_talk(name: str, speaker: str | None = None, who: Caller = Depends(caller
     return body
 
 
-@router.post("/talks/{name}/shares", status_code=201, responses={**ERRORS, 400: {"model": Problem}})
+@router.post("/talks/{name:path}/shares", status_code=201, responses={**ERRORS, 400: {"model": Problem}})
 def post_share(name: str, share: ShareIn, who: Caller = Depends(writer), db: Store = Depends(store)) -> dict[str, Any]:
     """Share one of your talks with a coach, by their user name."""
     talk = _talk(db, who, name, None)
@@ -140,7 +140,7 @@ def post_share(name: str, share: ShareIn, who: Caller = Depends(writer), db: Sto
     return {"talk": talk.name, "coach": made.coach, "created_at": made.created_at}
 
 
-@router.delete("/talks/{name}/shares/{coach}", status_code=204, responses=ERRORS)
+@router.delete("/talks/{name:path}/shares/{coach}", status_code=204, responses=ERRORS)
 def delete_share(name: str, coach: str, who: Caller = Depends(writer), db: Store = Depends(store)) -> Response:
     """Stop sharing a talk with a coach; it takes effect on their next request."""
     talk = _talk(db, who, name, None)
