@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from speechcase.analysis.audio import probe_audio
 from speechcase.analysis.document import analysis_document
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.frameworks import load_framework
@@ -30,16 +31,20 @@ from speechcase.analysis.pipeline import (
     analyze_transcript,
     is_transcript_file,
 )
+from speechcase.analysis.text import warm_up as warm_text
+from speechcase.analysis.transcribe import load_model, resolve_model
 from speechcase.core.document import AnalysisDocument, read_document
 from speechcase.core.errors import BadFramework
 from speechcase.core.files import write_json_atomic
 from speechcase.core.types import Analysis, Transcript
+from speechcase.rehearsals.notices import notify_new_take
 from speechcase.rehearsals.reviews import FlagReview, run_review
 from speechcase.rehearsals.store import DEFAULT_SPEAKER, RunRow, Store, open_store
 from speechcase.views.dashboard import AudioLink, write_dashboard
 
 __all__ = ["Outputs", "Progress", "ProgressCallback", "RecordedRun", "TakeRequest", "TakeResult", "analyze_take",
-           "analyze_input", "check_take", "default_talk_name", "reanalyze_run", "record_take", "write_outputs"]
+           "analyze_input", "check_recording", "check_take", "default_talk_name", "reanalyze_run", "record_take",
+           "warm_up", "write_outputs"]
 
 Stage = Literal["checking", "transcribing", "analysing", "writing", "recording", "done"]
 #: Where each stage starts in the whole job, for one overall percentage (transcription is most of the time).
@@ -152,15 +157,44 @@ def check_take(request: TakeRequest) -> None:
         open_store(request.store).close()
 
 
-def analyze_input(path: Path, options: AnalyzeOptions,
-                  on_progress: ProgressCallback | None = None) -> tuple[Analysis, AnalysisDocument]:
+def warm_up(options: AnalyzeOptions | None = None) -> None:
+    """Load what an analysis needs once per process (the Whisper model, spaCy, the sentence-embedding model,
+    the audio libraries), so that the first take a long-running worker analyses is as fast as the next.
+
+    A CLI run pays these seconds on every take; the web app's worker pays them once, at its start.
+    """
+    import librosa  # noqa: F401  (the pitch and voicing stages' import, about 2 s the first time)
+
+    options = options or AnalyzeOptions()
+    load_model(resolve_model(options.model).load, options.compute_type, options.threads)
+    warm_text()
+    SentenceEncoder(options.embedding_model).encode(["We framed the problem first."])
+
+
+def check_recording(path: Path, options: AnalyzeOptions) -> None:
+    """Refuse at once a file that is not a usable recording (not audio, a video without sound, declared longer
+    than ``options.max_duration``), with the error :func:`analyze_input` would raise, without decoding it.
+
+    The web app calls this on an upload before queueing it, so the refusal shows
+    in the page and nothing is kept.
+    """
+    probe_audio(path, options.max_duration)
+
+
+def analyze_input(path: Path, options: AnalyzeOptions, on_progress: ProgressCallback | None = None,
+                  source_name: str | None = None) -> tuple[Analysis, AnalysisDocument]:
     """Analyse one recording or saved transcript into its typed analysis and analysis document; no files
-    written, nothing recorded (a batch worker runs this; the driver records)."""
+    written, nothing recorded (a batch worker runs this; the driver records).
+
+    Args:
+        source_name: What the document gives as the recording's path; None gives ``path`` (the web app passes
+            the uploaded file's own name rather than where the server keeps it).
+    """
     report = on_progress or (lambda _: None)
     report(Progress("transcribing", 0.0, 0.0))  # no total yet: the audio is decoded first
     analysis = analyze(path, options, on_progress=lambda done, total: report(Progress("transcribing", done, total)))
     report(Progress("analysing"))
-    return analysis, read_document(analysis_document(analysis, str(path)))
+    return analysis, read_document(analysis_document(analysis, source_name or str(path)))
 
 
 def write_outputs(document: AnalysisDocument, transcript: Transcript, outdir: Path,
@@ -190,6 +224,8 @@ def record_take(store: Store, document: AnalysisDocument, transcript: Transcript
             None where the settings are not known (an analysis of a saved transcript).
     """
     run_id, replaced = store.record_run(document, transcript, talk, speaker, analysis_key)
+    if not replaced:
+        notify_new_take(store, run_id)  # coaches the talk is shared with (speechcase serve) see it arrive
     count = len(store.runs(store.find_talk(talk, speaker)))
     unmatched = run_review(store, run_id).unmatched if replaced else []
     return RecordedRun(run_id, talk, speaker, replaced, count, unmatched)

@@ -117,3 +117,15 @@ def test_unwritable_cache_only_warns(tmp_path, analysed):
     assert result.exit_code == 0
     assert "cannot write the cache" in result.stderr
     assert (tmp_path / "out" / "analysis.json").exists()
+
+
+def test_every_exit_code_is_documented():
+    """docs/cli.md lists every exit code the CLI can return, with its meaning."""
+    import re
+    from pathlib import Path
+
+    from speechcase.core.errors import EXIT_CODES
+
+    table = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert set(EXIT_CODES) <= documented

@@ -127,3 +127,15 @@ def test_the_checks_see_what_they_should():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     with pytest.raises(ValueError):
         layer("elsewhere")
+
+
+def test_the_web_app_is_a_leaf():
+    """Nothing imports the web package (``speechcase serve`` starts it through uvicorn's import string), and the
+    web package does not reach into the CLI."""
+    web = "speechcase.interfaces.web"
+    into = [f"{source} imports {target}" for source, targets in GRAPH.items() if not source.startswith(web)
+            for target in sorted(targets) if target.startswith(web)]
+    out = [f"{source} imports {target}" for source, targets in GRAPH.items() if source.startswith(web)
+           for target in sorted(targets) if target.startswith("speechcase.interfaces.cli")]
+    assert any(m.startswith(web) for m in GRAPH), "the web package was not found"
+    assert not into and not out, "\n".join(into + out)

@@ -63,27 +63,12 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
     The container's declared duration is checked before decoding, so an
     over-long recording is refused without decoding hours of audio.
     """
-    import av  # imported here: PyAV loads FFmpeg, which is slow to import
-
     path = Path(path)
     check_input_file(path)
-    not_audio = NotAudio(f"{path.name} could not be decoded as audio; pass a recording such as "
-                         ".wav, .flac, .mp3, .m4a, .ogg/.opus, .webm or a video with sound.")
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise not_audio from exc
-    with container:
-        if not container.streams.audio:
-            if container.streams.video:
-                raise VideoWithoutAudio(f"{path.name} is a video without an audio track; "
-                                        "export it again with sound, or pass the audio file.")
-            raise not_audio
-        stream = container.streams.audio[0]
+    with _open_audio(path) as container:
+        stream = _audio_stream(container, path, max_duration)
         source_rate = int(stream.sample_rate or SAMPLE_RATE)
         declared = _declared_duration(container, stream)
-        if declared is not None and declared > max_duration:
-            raise _too_long(path, declared, max_duration)
         samples, damaged = _decode(container, stream, declared, max_duration, path)
     seconds = samples.size / SAMPLE_RATE
     if samples.size == 0 or (damaged and (seconds < 1.0 or (declared and seconds < 0.5 * declared))):
@@ -93,6 +78,58 @@ def load_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> 
         log.warning("Warning: %s is damaged after %s; analysing the part before that.", path.name,
                     format_duration(seconds))
     return Audio(path=path, sha256=file_sha256(path), samples=samples, source_rate=source_rate)
+
+
+def probe_audio(path: str | Path, max_duration: float = DEFAULT_MAX_DURATION) -> float | None:
+    """Check in a fraction of a second that ``path`` is a recording :func:`load_audio` will take: it opens,
+    has an audio track whose first frame decodes, and does not declare more than ``max_duration``.
+
+    Raises the same errors as :func:`load_audio` for those cases (a damaged file
+    further in is only found by decoding it all). Returns the declared duration.
+    """
+    import av
+
+    path = Path(path)
+    check_input_file(path)
+    with _open_audio(path) as container:
+        stream = _audio_stream(container, path, max_duration)
+        declared = _declared_duration(container, stream)
+        try:
+            decoded = next(iter(container.decode(stream)), None)
+        except av.error.FFmpegError:
+            decoded = None
+        if decoded is None:
+            raise _not_audio(path)
+    return declared
+
+
+def _not_audio(path: Path) -> NotAudio:
+    return NotAudio(f"{path.name} could not be decoded as audio; pass a recording such as "
+                    ".wav, .flac, .mp3, .m4a, .ogg/.opus, .webm or a video with sound.")
+
+
+def _open_audio(path: Path):
+    """The file opened by FFmpeg (a context manager), or :class:`NotAudio`."""
+    import av  # imported here: PyAV loads FFmpeg, which is slow to import
+
+    try:
+        return av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise _not_audio(path) from exc
+
+
+def _audio_stream(container, path: Path, max_duration: float):
+    """The first audio stream, refusing a file without one and one that declares more than ``max_duration``."""
+    if not container.streams.audio:
+        if container.streams.video:
+            raise VideoWithoutAudio(f"{path.name} is a video without an audio track; "
+                                    "export it again with sound, or pass the audio file.")
+        raise _not_audio(path)
+    stream = container.streams.audio[0]
+    declared = _declared_duration(container, stream)
+    if declared is not None and declared > max_duration:
+        raise _too_long(path, declared, max_duration)
+    return stream
 
 
 def _declared_duration(container, stream) -> float | None:

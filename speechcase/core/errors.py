@@ -145,6 +145,36 @@ class BadTimeSpan(SpeechcaseError):
     exit_code = 28
 
 
+class UnknownJob(SpeechcaseError):
+    """No analysis job of the web app has that id."""
+
+    exit_code = 29
+
+
+class UnknownUser(SpeechcaseError):
+    """No account of the web app has that name."""
+
+    exit_code = 30
+
+
+class BadAccount(SpeechcaseError):
+    """An account that cannot be created or changed (name taken or invalid, password too short, bad role)."""
+
+    exit_code = 31
+
+
+class ServeRefused(SpeechcaseError):
+    """``speechcase serve`` cannot start as asked (no account for a non-loopback address, port in use)."""
+
+    exit_code = 32
+
+
+class ShareRefused(SpeechcaseError):
+    """A talk cannot be shared as asked (no such coach, an invite expired or used)."""
+
+    exit_code = 33
+
+
 # 40-49: batches (``speechcase batch``).
 
 class BadManifest(SpeechcaseError):
@@ -175,6 +205,7 @@ EXIT_CODES = {
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
                    BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
-                   BadExport, UnknownFlag, BadTimeSpan, BadManifest, ClusterUnavailable, BatchFailures)},
+                   BadExport, UnknownFlag, BadTimeSpan, UnknownJob, UnknownUser, BadAccount, ServeRefused,
+                   ShareRefused, BadManifest, ClusterUnavailable, BatchFailures)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

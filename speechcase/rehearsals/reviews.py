@@ -156,6 +156,13 @@ def add_note(store: Store, run_id: int, start: float, end: float, text: str, rev
     return CoachNote(int(note_id or 0), run_id, start, end, text, reviewer, created)
 
 
+def delete_note(store: Store, run_id: int, note_id: int, reviewer: str) -> bool:
+    """Delete a note of a run written by ``reviewer``; False when there is no such note of theirs."""
+    with store.transaction() as db:
+        return bool(db.execute("DELETE FROM coach_notes WHERE id = ? AND run_id = ? AND reviewer = ?",
+                               (note_id, run_id, reviewer)).rowcount)
+
+
 # -- precision feedback -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -179,24 +186,33 @@ class TypeStats:
 
 
 def review_stats(store: Store, talk: str | None = None, by_talk: bool = False,
-                 reviewer: str | None = None) -> list[TypeStats]:
+                 reviewer: str | None = None, talk_ids: list[int] | None = None) -> list[TypeStats]:
     """Per flag type (and per talk when ``by_talk``): flags stored, agreed, dismissed, reviewed without decision.
 
     Reviews that lost their flag in a re-analysis still count: they are the
     coach's judgment of a flag the tool raised.
+
+    Args:
+        talk: Only the talk of this name.
+        reviewer: Only this coach's decisions.
+        talk_ids: Only these talks (the web app passes the talks shared with a coach).
     """
     group = "t.name" if by_talk else "NULL"
     talk_filter, args = ("AND t.name = ?", [talk]) if talk else ("", [])
+    args_list: list[object] = list(args)
+    if talk_ids is not None:
+        talk_filter += f" AND t.id IN ({', '.join('?' * len(talk_ids))})"
+        args_list += talk_ids
     who, who_args = ("AND v.reviewer = ?", [reviewer]) if reviewer else ("", [])
     with store.reading() as db:
         counted = db.execute(
             f"SELECT {group}, v.flag_type, SUM(v.decision = 'agree'), SUM(v.decision = 'dismiss'), "
             f"SUM(v.decision = 'unset') FROM flag_reviews v JOIN runs r ON r.id = v.run_id "
             f"JOIN talks t ON t.id = r.talk_id WHERE 1 {talk_filter} {who} GROUP BY 1, 2",
-            args + who_args).fetchall()
+            args_list + who_args).fetchall()
         stored = db.execute(
             f"SELECT {group}, f.type, COUNT(*) FROM run_flags f JOIN runs r ON r.id = f.run_id "
-            f"JOIN talks t ON t.id = r.talk_id WHERE 1 {talk_filter} GROUP BY 1, 2", args).fetchall()
+            f"JOIN talks t ON t.id = r.talk_id WHERE 1 {talk_filter} GROUP BY 1, 2", args_list).fetchall()
     flags = {(g, t): n for g, t, n in stored}
     rows = [TypeStats(g, t, flags.get((g, t), 0), a, d, u) for g, t, a, d, u in counted]
     return sorted(rows, key=lambda s: (s.talk or "", s.flag_type))

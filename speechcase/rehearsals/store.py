@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 3, ``PRAGMA user_version``):
+Layout (schema version 5, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -15,8 +15,14 @@ Layout (schema version 3, ``PRAGMA user_version``):
 Human input (the coach review: ``flag_reviews`` and ``coach_notes``, schema
 version 2, see :mod:`speechcase.rehearsals.reviews`) references ``runs(id)`` only and keeps
 its own copy of a flag's type and span, never a foreign key into ``run_flags``,
-so re-analysing a run re-attaches it (:mod:`speechcase.rehearsals.matching`) instead of deleting it. Add new tables as a new entry in :data:`MIGRATIONS`; never edit an
-existing entry.
+so re-analysing a run re-attaches it (:mod:`speechcase.rehearsals.matching`) instead of deleting it.
+
+The web app's tables (schema versions 4 and 5): ``jobs`` (the analysis queue), ``users``, ``sessions``,
+``api_tokens``, ``shares``, ``invites`` and ``notices``; see :mod:`speechcase.rehearsals.jobs`,
+:mod:`speechcase.rehearsals.accounts`, :mod:`speechcase.rehearsals.sharing` and
+:mod:`speechcase.rehearsals.notices`.
+
+Add new tables as a new entry in :data:`MIGRATIONS`; never edit an existing entry.
 
 Safety: WAL journal, ``synchronous=FULL``, one ``BEGIN IMMEDIATE`` transaction
 per write (a process killed mid-write leaves the previous state, never a partial
@@ -155,6 +161,84 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE runs ADD COLUMN analysis_key TEXT",
         "CREATE INDEX runs_by_analysis_key ON runs (analysis_key)",
+    ],
+    # 3 -> 4: the analysis queue of ``speechcase serve`` (speechcase.rehearsals.jobs). A job names its talk and
+    # speaker as text (the talk exists only once its first run is recorded) and points at the run it produced.
+    [
+        """CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('analyze', 'reanalyze')),
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            talk TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            input_path TEXT,
+            file_name TEXT NOT NULL,
+            audio_sha256 TEXT,
+            size INTEGER NOT NULL DEFAULT 0,
+            target_run INTEGER,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            stage TEXT NOT NULL,
+            progress REAL NOT NULL,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            worker TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            heartbeat_at TEXT,
+            finished_at TEXT)""",
+        "CREATE INDEX jobs_by_state ON jobs (state, id)",
+        "CREATE INDEX jobs_by_speaker ON jobs (speaker, created_at)",
+    ],
+    # 4 -> 5: accounts of the web app (speechcase.rehearsals.accounts, .sharing, .notices). A user owns the talks
+    # of the speaker with the same name; secrets (session ids, API tokens, invite tokens) are stored as SHA-256
+    # hashes only, passwords as scrypt hashes.
+    [
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('candidate', 'coach', 'admin')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_login_at TEXT)""",
+        """CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL)""",
+        "CREATE INDEX sessions_by_user ON sessions (user_id)",
+        """CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT)""",
+        """CREATE TABLE shares (
+            talk_id INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+            coach_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (talk_id, coach_id))""",
+        "CREATE INDEX shares_by_coach ON shares (coach_id)",
+        """CREATE TABLE invites (
+            token_hash TEXT PRIMARY KEY,
+            talk_id INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+            created_by INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by INTEGER REFERENCES users(id) ON DELETE SET NULL)""",
+        """CREATE TABLE notices (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('shared', 'new_take', 'reviewed')),
+            talk_id INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+            run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            read_at TEXT)""",
+        "CREATE INDEX notices_by_user ON notices (user_id, read_at)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -540,7 +624,9 @@ def open_store(path: Path | None = None, create: bool = True) -> Store:
 
 def _connect(target: str, path: Path) -> sqlite3.Connection:
     with sqlite_errors(path):
-        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        # check_same_thread off: the web app opens a store per request and its framework may run the request's
+        # parts on different threads, one after another (never two at once).
+        conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")

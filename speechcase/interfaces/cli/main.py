@@ -2,11 +2,19 @@
 
 Commands: ``analyze | transcribe | dashboard | frameworks`` (:mod:`.analysis`), ``history | runs | compare |
 export | import`` (:mod:`.rehearsals`), ``review | review-stats | report`` (:mod:`.review`), ``batch``
-(:mod:`.batch`) and ``cohort`` (:mod:`.cohort`).
+(:mod:`.batch`), ``cohort`` (:mod:`.cohort`), ``serve`` (:mod:`.serve`) and ``users`` (:mod:`.users`).
 """
 from __future__ import annotations
 
-from speechcase.interfaces.cli import analysis, batch, cohort, rehearsals, review  # noqa: F401  (each registers its commands)
+from speechcase.interfaces.cli import (  # noqa: F401  (each registers its commands)
+    analysis,
+    batch,
+    cohort,
+    rehearsals,
+    review,
+    serve,
+    users,
+)
 from speechcase.interfaces.cli.app import main
 
 __all__ = ["main"]

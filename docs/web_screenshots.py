@@ -1,0 +1,125 @@
+"""Retake the pictures of the web app in docs/web.md and docs/coaching.md (docs/web-*.png).
+
+Starts a real ``speechcase serve`` on a scratch store, signs in as a candidate
+in headless Chromium, uploads two sample talks as two takes of one talk, and
+takes the upload, progress, run and comparison pages; then shares the talk with
+a coach, reviews it as the coach and shows what the candidate reads.
+
+    python docs/web_screenshots.py        # about 2 minutes on 2 cores
+"""
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser import LAUNCH_ARGS, chromium_path  # noqa: E402
+from web import PASSWORD, WebServer  # noqa: E402
+
+SAMPLES = ROOT / "sample_audio"
+DOCS = ROOT / "docs"
+VIEWPORT = {"width": 1200, "height": 760}
+
+
+def sign_in(browser, server: WebServer, name: str):
+    page = browser.new_page(viewport=VIEWPORT)
+    page.goto(server.url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/talks$"))
+    return page
+
+
+def shot(page, name: str, full: bool = False) -> None:
+    path = DOCS / name
+    page.screenshot(path=str(path), full_page=full)
+    print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} KB")
+
+
+def upload(page, server: WebServer, sample: str, talk: str, progress_picture: str | None = None) -> int:
+    page.goto(server.url + "/talks")
+    page.fill("#talk-name", talk)
+    page.set_input_files("#file-input", str(SAMPLES / f"{sample}.flac"))
+    page.wait_for_url(re.compile(r"/jobs/\d+$"), timeout=60_000)
+    if progress_picture:
+        page.wait_for_selector("#job-progress[data-state='running']", timeout=120_000)
+        page.wait_for_function("document.querySelector('#job-progress progress').value > 0.01", timeout=120_000)
+        shot(page, progress_picture)
+    page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=300_000)
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
+        server.add_users()
+        server.start()
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
+        try:
+            ana = sign_in(browser, server, "ana")
+            first = upload(ana, server, "rambling_delivery", "churn case study", "web-progress.png")
+            second = upload(ana, server, "structured_churn", "churn case study")
+            ana.goto(server.url + "/talks")
+            ana.fill("#talk-name", "churn case study")
+            ana.hover("#drop-zone")
+            shot(ana, "web-upload.png")
+
+            ana.goto(f"{server.url}/runs/{second}")
+            frame = ana.frame_locator("#dashboard")
+            frame.locator("body[data-ready='1']").wait_for(timeout=60_000)
+            frame.locator(".flag-play").nth(2).click()
+            ana.wait_for_timeout(500)
+            shot(ana, "web-run.png")
+
+            talk = ana.get_attribute(".crumbs a[href^='/talks/']", "href")
+            ana.goto(server.url + talk)
+            ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
+            ana.locator("#comparison").scroll_into_view_if_needed()
+            ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
+            shot(ana, "web-compare.png")
+
+            ana.fill("input[name=coach]", "carl")
+            ana.click("#sharing button:has-text('Share')")
+            ana.wait_for_selector("#sharing .shares li")
+            ana.evaluate("document.getElementById('sharing').scrollIntoView()")
+            shot(ana, "web-share.png")
+
+            carl = sign_in(browser, server, "carl")
+            shot(carl, "web-coach-talks.png")
+            carl.goto(f"{server.url}/runs/{first}/review")
+            carl.wait_for_selector(".review-flag.current")
+            carl.keyboard.press("a")
+            carl.wait_for_selector(".review-flag.current .decision-label[data-decision='agree']")
+            carl.keyboard.press("j")
+            second_flag = carl.locator(".review-flag").nth(1)
+            second_flag.locator("textarea").fill("Not a problem here: the pause is a deliberate beat before the result.")
+            second_flag.locator("button[value=dismiss]").click()
+            carl.wait_for_selector(".review-flag:nth-child(2) .decision-label[data-decision='dismiss']")
+            carl.evaluate("document.getElementById('player').currentTime = 40")
+            carl.wait_for_function("document.getElementById('now').textContent === '0:40'")
+            carl.keyboard.press("n")
+            carl.fill("#note-text", "Say the number out loud: how much churn did the model save?")
+            carl.click("#note-form button[type=submit]")
+            carl.wait_for_selector("#notes li.note")
+            carl.keyboard.press("j")
+            carl.evaluate("window.scrollTo(0, 0)")
+            shot(carl, "web-review.png")
+
+            ana.goto(f"{server.url}/talks")
+            ana.goto(f"{server.url}/runs/{first}")
+            ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
+            shot(ana, "web-feedback.png")
+        finally:
+            browser.close()
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
