@@ -141,3 +141,5 @@ def test_loudness_is_stored_and_summarised(analysed):
     assert energy["measured"] and energy["fade_db"] is None and 0 < energy["sd_db"] < T.energy.flat_db
     timeline = doc["energy"]["timeline"]
     assert timeline and all(abs(w["db"]) < 6 for w in timeline)  # a steady voice stays near its median
+    page = (folder / "dashboard.html").read_text(encoding="utf-8")
+    assert "Loudness (10 s rolling)" in page and '"yaxis3"' in page  # drawn under the pace line

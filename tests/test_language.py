@@ -150,3 +150,32 @@ def test_samples_have_no_repeated_phrase_flag_and_sentence_numbers(name, analyse
     lengths = doc["summary"]["sentence_length"]
     assert 5 < lengths["mean_words"] < 30 and lengths["longest_words"] < 60
     assert doc["summary"]["vocabulary"]["mtld"] > 30
+
+
+def test_browser_marks_play_each_time_and_show_in_the_transcript(browser_page, tmp_path):
+    from conftest import SAMPLES
+
+    from speechcase.analysis.document import analysis_document
+    from speechcase.core.document import read_document
+    from speechcase.views.dashboard import write_dashboard
+
+    doc = read_document(analysis_document(analysed_text(PET_PHRASES + " " + LONG_SENTENCE)))
+    html_file = tmp_path / "dashboard.html"
+    write_dashboard(doc, html_file, SAMPLES / "structured_churn.flac")  # any recording longer than the marks
+    page, problems = browser_page(html_file)
+    page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    k, flag = next((k, f) for k, f in enumerate(doc.flags) if f.type == "repeated_phrase" and "let's say" in f.message)
+    buttons = page.locator(f"#flag-{k} .marks .ts")
+    assert buttons.count() == 5 and buttons.nth(2).inner_text() == "0:50"
+    buttons.nth(2).click()  # the third "let's say": the flag is selected and plays from there, not from its start
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {flag.marks[2].start - 0.5})"
+                           " < 0.3", timeout=10_000)
+    assert "selected" in (page.locator(f"#flag-{k}").get_attribute("class") or "")
+    flagged = [p for p in doc.repeated_phrases if p.flagged]
+    assert page.locator(".transcript mark.repeat").count() == sum(len(p.text.split()) * p.count for p in flagged)
+    splits = [m for f in doc.flags if f.type == "long_sentence" for m in f.marks]
+    assert splits and page.locator(".transcript .split-mark").count() == len(splits)
+    drawn = page.evaluate("document.getElementById('timeline').data.filter(t => t.name === 'where')"
+                          ".reduce((n, t) => n + t.x.length, 0)")
+    assert drawn == sum(len(f.marks) for f in doc.flags)
+    assert problems == []
