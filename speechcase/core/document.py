@@ -170,19 +170,30 @@ class Summary:
                                        for p in v.get("phrases", [])]
 
     def number(self, path: str) -> float | None:
-        """The summary number at a dotted ``path`` ("wpm", "fillers_per_minute.total", "energy.sd_db"), or
-        ``None`` where the document has none there (not measured, or from an older speechcase)."""
-        value: Any = {"duration": self.duration, "words": self.words, "sentences": self.sentences, "wpm": self.wpm,
-                      "articulation_wpm": self.articulation_wpm, "hedges_per_minute": self.hedges_per_minute,
-                      "fillers_per_minute": vars(self.fillers_per_minute), "pauses": vars(self.pauses),
-                      "flags": dict(self.flags), "stream_of_consciousness": vars(self.rambling), **self.extra}
-        for key in path.split("."):
-            if not isinstance(value, dict) or key not in value:
-                return None
-            value = value[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        """The summary number at a dotted ``path`` (see :func:`summary_number`)."""
+        return summary_number({"duration": self.duration, "words": self.words, "sentences": self.sentences,
+                               "wpm": self.wpm, "articulation_wpm": self.articulation_wpm,
+                               "hedges_per_minute": self.hedges_per_minute,
+                               "fillers_per_minute": vars(self.fillers_per_minute), "pauses": vars(self.pauses),
+                               "flags": dict(self.flags), "stream_of_consciousness": vars(self.rambling),
+                               **self.extra}, path)
+
+
+def summary_number(summary: dict[str, Any], path: str) -> float | None:
+    """The number at a dotted ``path`` of a ``summary`` object ("wpm", "fillers_per_minute.total",
+    "energy.sd_db"); ``flags.total`` is the number of flags. ``None`` where the summary has no number there (not
+    measured, or written by an older speechcase)."""
+    if path == "flags.total":
+        flags = summary.get("flags")
+        return float(sum(flags.get(level, 0) for level in SEVERITIES)) if isinstance(flags, dict) else None
+    value: Any = summary
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
             return None
-        return float(value)
+        value = value[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)

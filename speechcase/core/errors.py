@@ -145,6 +145,12 @@ class BadTimeSpan(SpeechcaseError):
     exit_code = 28
 
 
+class BadGoal(SpeechcaseError):
+    """A goal that cannot be read, or that the talk does not have."""
+
+    exit_code = 29
+
+
 EXIT_INTERRUPTED = 130
 
 #: Exit code -> meaning, for ``speechcase --help`` and the README.
@@ -155,6 +161,6 @@ EXIT_CODES = {
        for cls in (InputMissing, InputIsDirectory, InputEmpty, NotAudio, VideoWithoutAudio, NoSpeech,
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
                    BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
-                   BadExport, UnknownFlag, BadTimeSpan)},
+                   BadExport, UnknownFlag, BadTimeSpan, BadGoal)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

@@ -1,11 +1,12 @@
 """The ``speechcase`` entry point: the command group with every command module registered on it.
 
 Commands: ``analyze | transcribe | dashboard | frameworks`` (:mod:`.analysis`), ``history | runs | compare |
-export | import`` (:mod:`.rehearsals`), ``review | review-stats | report`` (:mod:`.review`).
+export | import`` (:mod:`.rehearsals`), ``goals set | list | rm`` (:mod:`.goals`), ``review | review-stats |
+report`` (:mod:`.review`).
 """
 from __future__ import annotations
 
-from speechcase.interfaces.cli import analysis, rehearsals, review  # noqa: F401  (each registers its commands)
+from speechcase.interfaces.cli import analysis, goals, rehearsals, review  # noqa: F401  (each registers its commands)
 from speechcase.interfaces.cli.app import main
 
 __all__ = ["main"]
