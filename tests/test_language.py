@@ -83,6 +83,23 @@ def test_technical_terms_said_often_are_never_flagged():
         assert all(term not in p.split() for p in said), (term, said)
 
 
+def test_repeated_grammar_is_not_a_pet_phrase():
+    """The lecture in the real recordings says "let it fall", "let it swing", "let it go", "let it hit": the
+    repeat is the verb's object, not a habit (a phrase may not end on a pronoun)."""
+    text = ("If I let it fall from the top, the height turns into speed. If I let it swing from one meter, it comes "
+            "back to the same height. A crane lifts a heavy ball and then you let it go, and the swing takes the "
+            "wall down. You do not push it, you just let it hit. The ball never comes back higher than where it "
+            "started, because nothing adds to it on the way. Watch the ball closely when it comes back to my nose "
+            "and you will see that it stops short of it every time. The energy goes into the air and into the "
+            "string, a little on every swing, and the swing gets smaller and smaller until it stops. That is "
+            "the whole demonstration, and it works with any mass, light or heavy, as long as the string holds. "
+            "Try it at home with a shoe on a shoelace, and keep your face still while it swings.")
+    analysis = analysed_text(text)
+    assert analysis.transcript.words[-1].end > T.repetition.min_talk_seconds  # long enough to be judged
+    assert not any(p.text.startswith("let it") for p in analysis.repeated)
+    assert not flags_of(analysis, "repeated_phrase")
+
+
 def test_fillers_and_hedges_are_left_to_their_own_counts():
     text = " ".join(["You know, the model was slow, and I think the data was late, you know."] * 6
                     + ["The rest of the project went to plan and the launch was on time."] * 6)

@@ -13,7 +13,8 @@ it far more often than the talk's length and ordinary English predict:
    ``generic_nouns`` in ``data/phrases.toml``) stay allowed, so "at the end of the day" can be found. A
    phrase needs a word that carries it (an adverb, adjective, verb, interjection or generic noun, not a
    linking word such as "then" or a signpost such as "first"), and a phrase of one word must be an
-   adverb, adjective, interjection or generic noun, so "and the", "and then" and "get" never count.
+   adverb, adjective, interjection or generic noun, and a longer one may not end on a pronoun, article or
+   conjunction, so "and the", "and then", "get" and the "let it" of "let it fall" never count.
    Words already counted as fillers or hedges break phrases: they are counted and flagged by their own
    stages.
 2. **How often.** At least ``min_count`` times and ``min_per_10_minutes`` per 10 minutes of talk (first
@@ -96,10 +97,10 @@ def repeated_phrases(words: list[Word], parse: Parse, sentences: list[Sentence],
     if not words or talk_minutes(words) * 60 < settings.min_talk_seconds:
         return []
     norm = [norm_word(w.text.replace("\u2019", "'")) for w in words]
-    allowed, content, single = _word_classes(words, norm, parse, fillers, hedges, topic_terms, settings)
+    allowed, content, single, final = _word_classes(words, norm, parse, fillers, hedges, topic_terms, settings)
     said = sum(1 for n in norm if n)
     minutes = talk_minutes(words)
-    found = _count(norm, allowed, content, single, sentences, settings.max_words)
+    found = _count(norm, allowed, content, single, final, sentences, settings.max_words)
     frequent = {g: occ for g, occ in found.items()
                 if len(occ.spans) >= settings.min_count and _rate(len(occ.spans), minutes) >= settings.min_per_10_minutes}
     phrases = []
@@ -119,12 +120,14 @@ def _rate(count: int, minutes: float) -> float:
 
 def _word_classes(words: list[Word], norm: list[str], parse: Parse, fillers: list[Filler], hedges: list[Phrase],
                   topic_terms: list[tuple[str, ...]], settings: RepetitionSettings
-                  ) -> tuple[list[bool], list[bool], list[bool]]:
+                  ) -> tuple[list[bool], list[bool], list[bool], list[bool]]:
     """Per word: whether it may be part of a phrase at all (not a topic word, filler or hedge), whether it can
-    carry a phrase (a content word), and whether it can be a phrase on its own."""
+    carry a phrase (a content word), whether it can be a phrase on its own, and whether a phrase of several
+    words can end on it."""
     lists = phrase_lists()["words"]
     generic, glue = set(lists["generic_nouns"]), set(lists["glue_words"])
     content_pos, single_pos = set(lists["content_pos"]), set(lists["single_word_pos"])
+    no_final = set(lists["no_final_pos"])
     pos: list[set[str]] = [set() for _ in words]
     lemmas: list[set[str]] = [set() for _ in words]
     for token in parse.tokens:
@@ -137,14 +140,15 @@ def _word_classes(words: list[Word], norm: list[str], parse: Parse, fillers: lis
     for a, b in [(f.start, f.end) for f in fillers if f.source == "asr"] + [(h.start, h.end) for h in hedges]:
         for k in range(bisect.bisect_left(middles, a), bisect.bisect_right(middles, b)):
             already[k] = True
-    allowed, content, single = [], [], []
+    allowed, content, single, final = [], [], [], []
     for k, n in enumerate(norm):
         topic = term[k] or any(ch.isdigit() for ch in n) or (bool(n) and zipf(n) < settings.technical_zipf)
         allowed.append(bool(n) and not topic and not already[k])
         noun = "NOUN" in pos[k] and bool(lemmas[k] & generic)
         content.append(n not in glue and (bool(pos[k] & (content_pos - {"NOUN"})) or noun))
         single.append(content[-1] and (bool(pos[k] & single_pos) or noun))
-    return allowed, content, single
+        final.append(not (pos[k] & no_final) or bool(pos[k] - no_final - {"PUNCT"}))  # "let's": VERB + PRON
+    return allowed, content, single, final
 
 
 def _term_words(words: list[Word], parse: Parse, generic: set[str], topic_terms: list[tuple[str, ...]]) -> list[bool]:
@@ -193,10 +197,10 @@ _GOVERNED = frozenset({"dobj", "obj", "nsubj", "nsubjpass", "attr"})
 _MODIFIERS = frozenset({"amod", "compound", "nmod", "npadvmod"})
 
 
-def _count(norm: list[str], allowed: list[bool], content: list[bool], single: list[bool],
+def _count(norm: list[str], allowed: list[bool], content: list[bool], single: list[bool], final: list[bool],
            sentences: list[Sentence], max_words: int) -> dict[tuple[str, ...], _Occurrences]:
-    """Every phrase of 1 to ``max_words`` allowed words inside a sentence that has a content word (one word:
-    one that can stand alone), with its non-overlapping occurrences."""
+    """Every phrase of 1 to ``max_words`` allowed words inside a sentence that has a content word and ends on a
+    word that can end one (one word: one that can stand alone), with its non-overlapping occurrences."""
     found: dict[tuple[str, ...], _Occurrences] = {}
     for s in sentences:
         idx = [i for i in range(s.first_word, s.last_word) if norm[i]]  # punctuation-only tokens are no words
@@ -205,7 +209,7 @@ def _count(norm: list[str], allowed: list[bool], content: list[bool], single: li
                 if a + n > len(idx) or not allowed[idx[a + n - 1]]:
                     break
                 run = idx[a:a + n]
-                if not (single[run[0]] if n == 1 else any(content[i] for i in run)):
+                if not (single[run[0]] if n == 1 else final[run[-1]] and any(content[i] for i in run)):
                     continue
                 key = tuple(norm[i] for i in run)
                 occ = found.setdefault(key, _Occurrences(key, []))
