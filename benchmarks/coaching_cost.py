@@ -8,7 +8,7 @@ transcript.json and analysis.json.
 The talk is the committed samples' transcripts laid end to end (``benchmarks/reanalysis.py``), their loudness
 tracks included, so no hour of audio is transcribed; the loudness track itself is timed on the RMS frames of an
 hour, which is all it adds to the pitch stage. Each measure is timed in this process as the median of 5 runs,
-after one warm-up run (the first call of the repeated-phrase stage also loads wordfreq's list: timed apart).
+after one warm-up run (the first call of the repeated-phrase stage also reads wordfreq's list: timed apart).
 """
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def main() -> None:
     for name, seconds in costs.items():
         print(f"| {name} | {seconds:.3f} | {1000 * seconds / minutes:.1f} |")
     print(f"| **all of them** | **{total:.3f}** | **{1000 * total / minutes:.1f}** |")
-    print(f"\nFirst call of the repeated-phrase stage (wordfreq imported and its list read): {first_call:.2f} s; "
+    print(f"\nFirst call of the repeated-phrase stage (wordfreq's English list read): {first_call:.2f} s; "
           "beside Whisper when a recording is analysed (warm-up), on the main thread when a saved transcript is.")
     level = json.dumps({"level": transcript.prosody.level, "noise": transcript.prosody.noise}) \
         if transcript.prosody else ""

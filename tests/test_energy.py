@@ -2,6 +2,7 @@
 fading_energy flag and the monotone rule's energy evidence."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -143,3 +144,12 @@ def test_loudness_is_stored_and_summarised(analysed):
     assert timeline and all(abs(w["db"]) < 6 for w in timeline)  # a steady voice stays near its median
     page = (folder / "dashboard.html").read_text(encoding="utf-8")
     assert "Loudness (10 s rolling)" in page and '"yaxis3"' in page  # drawn under the pace line
+
+
+def test_the_loudness_track_is_stored_compactly(churn):
+    """Levels are stored to 0.1 dB as short decimals: a minute of the track stays near the size of the pitch's."""
+    audio, speech, _ = churn
+    track = pitch_track(audio, speech)
+    assert all(len(repr(v)) <= 6 for v in track.level or [] if v is not None)  # "-23.3", "-100.0"
+    per_minute = len(json.dumps(track.level, separators=(",", ":"))) / (audio.duration / 60)
+    assert per_minute < 12_000

@@ -196,3 +196,14 @@ def test_browser_marks_play_each_time_and_show_in_the_transcript(browser_page, t
                           ".reduce((n, t) => n + t.x.length, 0)")
     assert drawn == sum(len(f.marks) for f in doc.flags)
     assert problems == []
+
+
+def test_the_frequency_table_is_wordfreqs_own():
+    """The small English list read from wordfreq's data file is exactly what wordfreq's own function builds."""
+    from wordfreq import get_frequency_dict
+
+    from speechcase.analysis.signals.repetition import english_frequencies, zipf
+
+    assert english_frequencies() == get_frequency_dict("en", wordlist="small")
+    assert zipf("the") > 7 and 4 < zipf("basically") < 5 and zipf("xgboost") == 0.0
+

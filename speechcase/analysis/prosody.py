@@ -77,7 +77,8 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
 def _loudness(rms: np.ndarray, in_speech: np.ndarray) -> tuple[list[float | None], float | None]:
     """Level in dB full scale of each frame inside speech (``None`` outside), and the background's level: the
     median of the frames at least ``NOISE_MARGIN_FRAMES`` away from speech, when there are enough of them."""
-    db = np.round(20 * np.log10(np.maximum(rms, 10 ** (FLOOR_DB / 20))), 1)
+    db = np.round(20 * np.log10(np.maximum(rms.astype(np.float64), 10 ** (FLOOR_DB / 20))), 1)  # float64: "-23.3",
+    # not float32's "-23.299999237060547" (three times the bytes in transcript.json)
     near = np.convolve(in_speech, np.ones(2 * NOISE_MARGIN_FRAMES + 1), mode="same") > 0
     quiet = db[~near]
     noise = round(float(np.median(quiet)), 1) if quiet.size >= MIN_NOISE_FRAMES else None
