@@ -12,6 +12,7 @@ Rules (thresholds in ``data/thresholds.toml``):
 from __future__ import annotations
 
 from speechcase.analysis.config import Thresholds
+from speechcase.analysis.signals.fillers import cue_lists
 from speechcase.analysis.signals.rambling import norm_word
 from speechcase.analysis.signals.repetition import phrase_suggestion
 from speechcase.analysis.signals.timeline import talk_minutes
@@ -74,8 +75,11 @@ def _before(words: list[Word], split: SentenceSplit) -> str:
 
 
 def _after(words: list[Word], split: SentenceSplit) -> str:
-    """The words that would open the next sentence, without a leading "and" or "so", capitalised."""
-    following = [w.text for w in words[split.word + 1:split.word + 1 + QUOTED_WORDS + 2]]
+    """The words that would open the next sentence, without a filled pause or a leading "and" or "so",
+    capitalised."""
+    filled = set(cue_lists()["filled_pause"]["words"])
+    following = [w.text for w in words[split.word + 1:split.word + 1 + QUOTED_WORDS + 6]
+                 if norm_word(w.text) not in filled]
     norm = [norm_word(text) for text in following]
     for opener in sorted(OPENERS, key=lambda o: -len(o.split())):
         n = len(opener.split())

@@ -90,7 +90,9 @@ def _splits(words: list[Word], norm: list[str], counts: list[int], s: Sentence, 
     linking = set(rambling_cues()["chains"]["conjunctions"])
     breaks = [i for i in clause_breaks(words, norm, s, filled)
               if norm[i] not in linking  # not the "and" of "and then"
-              and (words[i].text.endswith((",", ";", ":", "-")) or _next_index(norm, i, s, filled) in clausal)]
+              and (_next_index(norm, i, s, filled) in clausal  # "..., um, because": a clause follows
+                   or (words[i].text.endswith((",", ";", ":", "-"))
+                       and norm[i + 1] not in filled))]  # not the comma of "have been, uh, staying"
     chosen: list[int] = []
     for p in range(1, pieces):
         target = total * p / pieces
