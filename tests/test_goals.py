@@ -110,6 +110,8 @@ def test_first_best_latest_and_the_sentence():
     assert p.sentence == "Fillers per minute met its goal (under 3 per minute) in the last 2 takes."
     modeling = progress(parse_goal(metric_named("section:modeling"), "15-25%"), runs)
     assert modeling.sentence == "Modeling share met its goal (15-25 %) in the last 2 takes."
+    assert modeling.best.run_id == 3  # 20 % is nearer the middle of 15-25 % than 18 %
+    assert progress(fillers, runs[1:]).sentence == "Fillers per minute met its goal (under 3 per minute) in both takes."
     assert progress(fillers, runs[:1]).sentence == \
         "Fillers per minute has not met its goal (under 3 per minute) yet: 4.1 per minute in the latest take."
     back = progress(fillers, [*runs, _run(4, 3.4, None)])
@@ -143,7 +145,7 @@ def test_goals_round_trip_through_the_store(store):
     assert run_cli("goals", "set", TALK, "--fillers-per-minute", "<=2", "--store", store).exit_code == 0
     listed = run_cli("goals", "list", TALK, "--store", store).output
     assert "G2  fillers per minute at most 2 per minute" in listed and listed.count("\n  G") == 4
-    removed = run_cli("goals", "rm", TALK, "G1", "section:modeling", "--store", store)
+    removed = run_cli("goals", "rm", TALK, "G1", "section:modeling", "length", "--store", store)  # G1 is length
     assert removed.exit_code == 0 and removed.output.count("Removed the goal") == 2
     with sqlite3.connect(store) as conn:
         assert [r[0] for r in conn.execute("SELECT metric FROM talk_goals ORDER BY id")] == \

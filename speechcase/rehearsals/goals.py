@@ -78,7 +78,7 @@ def metric_named(name: str) -> Metric:
         return Metric(name, name, f"{section} share", name, "share")
     if name.startswith(SUMMARY_PREFIX) and re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*",
                                                         path := name[len(SUMMARY_PREFIX):]):
-        return Metric(name, name, path.replace("_", " "), path, "number")
+        return Metric(name, name, path.replace(".", " ").replace("_", " "), path, "number")
     known = ", ".join(m.name for m in METRICS)
     raise BadGoal(f"No goal metric called '{name}'; use one of {known}, section:ID or summary:PATH.")
 
@@ -243,7 +243,7 @@ def remove_goals(store: Store, talk: Talk, names: list[str]) -> list[Goal]:
     ``G1``); every goal when ``names`` is empty. Returns what was removed; :class:`BadGoal` for a name the
     talk has no goal for (then nothing is removed)."""
     goals = talk_goals(store, talk)
-    chosen = goals if not names else [_find(goals, name, talk) for name in names]
+    chosen = goals if not names else list({g.metric.key: g for g in (_find(goals, n, talk) for n in names)}.values())
     with store.transaction() as db:
         db.executemany("DELETE FROM talk_goals WHERE talk_id = ? AND metric = ?",
                        [(talk.id, g.metric.key) for g in chosen])
@@ -332,11 +332,14 @@ def progress(goal: Goal, runs: list[RunRow]) -> GoalProgress:
 
 def _better(goal: Goal, value: float, than: float) -> bool:
     """Between two values equally far from the range: the lower or higher where the metric has a better
-    direction (fewer fillers, more varied vocabulary), else the later."""
+    direction (fewer fillers, more varied vocabulary); else, in a range, the nearer its middle; else the later."""
     if goal.metric.better == "lower":
         return value <= than
     if goal.metric.better == "higher":
         return value >= than
+    if goal.low is not None and goal.high is not None:
+        middle = (goal.low + goal.high) / 2
+        return abs(value - middle) <= abs(than - middle)
     return True
 
 
@@ -359,7 +362,7 @@ def _sentence(goal: Goal, checks: list[GoalCheck], best: GoalCheck | None) -> st
         if n == 1:
             return f"{capitalised(name)} met its goal ({goal.target}) in the only take so far: {value}."
         if streak == n:
-            return f"{capitalised(name)} met its goal ({goal.target}) in all {n} takes."
+            return f"{capitalised(name)} met its goal ({goal.target}) in {'both' if n == 2 else f'all {n}'} takes."
         if streak >= 2:
             return f"{capitalised(name)} met its goal ({goal.target}) in the last {streak} takes."
         if met == 1:
