@@ -283,3 +283,20 @@ def test_compare_page_shows_goals_in_chromium(store, tmp_path, browser_page):
     assert problems == []
     table = pd.read_csv(tmp_path / "t.csv")
     assert list(table["goal_fillers_per_minute"]) == [c.met for c in expected[1].checks]
+
+
+def test_goal_names_are_escaped_on_every_page(store, tmp_path):
+    """A section id is the user's text: on the comparison page and in the report it shows as text."""
+    from speechcase.rehearsals.goals import set_goals
+
+    hostile = "<script>window.pwned=1</script>"
+    with open_store(store) as db:  # set directly: the CLI refuses a section none of the runs has
+        set_goals(db, db.find_talk(TALK), [parse_goal(metric_named(f"section:{hostile}"), "10-30%")])
+    assert run_cli("compare", TALK, "--store", store, "-o", tmp_path / "c.html").exit_code == 0
+    assert run_cli("report", "3", "-o", tmp_path / "r.html", "--store", store).exit_code == 0
+    assert run_cli("report", "3", "-o", tmp_path / "r.md", "--store", store).exit_code == 0
+    for name in ("c.html", "r.html", "r.md"):
+        text = (tmp_path / name).read_text()
+        assert hostile not in text and "&lt;script&gt;window.pwned=1&lt;/script&gt;" in text, name
+    listed = run_cli("goals", "list", TALK, "--store", store).output
+    assert f"{hostile} share 10-30 %" in listed and "not measured in the latest take" in listed
