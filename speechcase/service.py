@@ -37,6 +37,7 @@ from speechcase.core.document import AnalysisDocument, read_document
 from speechcase.core.errors import BadFramework
 from speechcase.core.files import write_json_atomic
 from speechcase.core.types import Analysis, Transcript
+from speechcase.rehearsals.goals import GoalProgress, progress_until
 from speechcase.rehearsals.notices import notify_new_take
 from speechcase.rehearsals.reviews import FlagReview, run_review
 from speechcase.rehearsals.store import DEFAULT_SPEAKER, RunRow, Store, open_store
@@ -115,7 +116,9 @@ class RecordedRun:
 
     ``replaced`` is True when the same recording was already stored under the
     talk (the run keeps its id and gets the new analysis); ``unmatched`` lists the
-    coach reviews that found no flag of the new analysis to stay on.
+    coach reviews that found no flag of the new analysis to stay on; ``goals``
+    holds each goal of the talk across its runs, this one the latest (met or not
+    in this take: ``goals[k].latest``).
     """
 
     id: int
@@ -124,6 +127,7 @@ class RecordedRun:
     replaced: bool
     runs_of_talk: int
     unmatched: list[FlagReview]
+    goals: list[GoalProgress] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -226,9 +230,10 @@ def record_take(store: Store, document: AnalysisDocument, transcript: Transcript
     run_id, replaced = store.record_run(document, transcript, talk, speaker, analysis_key)
     if not replaced:
         notify_new_take(store, run_id)  # coaches the talk is shared with (speechcase serve) see it arrive
-    count = len(store.runs(store.find_talk(talk, speaker)))
+    runs = store.runs(store.find_talk(talk, speaker))
     unmatched = run_review(store, run_id).unmatched if replaced else []
-    return RecordedRun(run_id, talk, speaker, replaced, count, unmatched)
+    return RecordedRun(run_id, talk, speaker, replaced, len(runs), unmatched,
+                       progress_until(store, next(r for r in runs if r.id == run_id)))
 
 
 def analyze_take(request: TakeRequest, on_progress: ProgressCallback | None = None) -> TakeResult:

@@ -106,8 +106,8 @@ def test_analyze_writes_a_self_contained_dashboard(rambling):
     for flag in doc["flags"]:
         for field in ("message", "evidence", "suggestion", "id"):
             assert _escaped(flag[field]) in text
-    # four verdict lines and one transcript row per sentence
-    assert len([a for t, a in page.tags if t == "li" and "verdict" in a.get("class", "")]) == 4
+    # six verdict lines and one transcript row per sentence
+    assert len([a for t, a in page.tags if t == "li" and "verdict" in a.get("class", "")]) == 6
     assert len([a for t, a in page.tags if t == "li" and a.get("class") == "sentence"]) == len(doc["sentences"])
     assert text.count('<mark class="filler') >= len([f for f in doc["fillers"] if f["source"] == "asr"])
 

@@ -313,7 +313,7 @@ def test_a_version_1_store_gains_the_review_tables(store, tmp_path, monkeypatch)
         db.import_run(conn, "churn", "me", "u-1", "2026-01-01T00:00:00+00:00", doc, transcript)
     monkeypatch.undo()
     assert cli(old, "review", "1", "--flag", "f-001", "--agree").exit_code == 0
-    with sqlite3.connect(old) as conn:
+    with sqlite3.connect(old) as conn:  # migrated to the current schema, the review tables included
         assert conn.execute("PRAGMA user_version").fetchone()[0] == store_module.SCHEMA_VERSION
         assert conn.execute("SELECT decision FROM flag_reviews").fetchall() == [("agree",)]
 

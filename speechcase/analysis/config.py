@@ -52,6 +52,58 @@ class FillerRecovery:
 
 
 @dataclass(frozen=True)
+class EnergySettings:
+    """Vocal energy: when it is measured, the monotone evidence and the fading rule (``[energy]``)."""
+
+    min_snr_db: float
+    flat_db: float
+    lively_db: float
+    tail_share: float
+    min_tail_seconds: float
+    min_tail_words: int
+    drop_db: float
+    high_drop_db: float
+    min_talk_seconds: float
+    window: float
+    step: float
+
+
+@dataclass(frozen=True)
+class RepetitionSettings:
+    """When a phrase is said far more often than ordinary English predicts (``[repeated_phrases]``)."""
+
+    max_words: int
+    max_extended_words: int
+    min_count: int
+    min_per_10_minutes: float
+    min_ratio: float
+    min_talk_seconds: float
+    technical_zipf: float
+    high_per_10_minutes: float
+    high_count: int
+
+
+@dataclass(frozen=True)
+class LongSentenceSettings:
+    """When a spoken sentence is too long to follow by ear (``[long_sentences]``)."""
+
+    max_words: int
+    max_seconds: float
+    min_words: int
+    high_words: int
+    high_seconds: float
+    min_piece_words: int
+
+
+@dataclass(frozen=True)
+class VocabularySettings:
+    """Vocabulary variety, MTLD (``[vocabulary]``)."""
+
+    mtld_threshold: float
+    min_words: int
+
+
+@dataclass(frozen=True)
 class Thresholds:
     min_pause: float
     long_mid_sentence: float
@@ -71,6 +123,10 @@ class Thresholds:
     monotone_min_span: float
     sections: SectionSettings
     recovery: FillerRecovery
+    energy: EnergySettings
+    repetition: RepetitionSettings
+    long_sentences: LongSentenceSettings
+    vocabulary: VocabularySettings
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,4 +143,7 @@ def default_thresholds() -> Thresholds:
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
                       monotone_min_span=float(v["min_span"]),
                       sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}),
-                      recovery=FillerRecovery(**data["filler_recovery"]))
+                      recovery=FillerRecovery(**data["filler_recovery"]),
+                      energy=EnergySettings(**data["energy"]), repetition=RepetitionSettings(**data["repeated_phrases"]),
+                      long_sentences=LongSentenceSettings(**data["long_sentences"]),
+                      vocabulary=VocabularySettings(**data["vocabulary"]))

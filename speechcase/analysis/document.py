@@ -10,13 +10,16 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
+from speechcase.analysis.signals.energy import energy_document, energy_summary
 from speechcase.analysis.signals.rambling import rambling_document, rambling_summary
+from speechcase.analysis.signals.repetition import repetition_document, repetition_summary
+from speechcase.analysis.signals.sentences import sentence_summary
 from speechcase.analysis.signals.structure import structure_summary
 from speechcase.analysis.signals.timeline import talk_minutes
 from speechcase.analysis.signals.vocal import vocal_summary
 from speechcase.analysis.text import spoken_word_count
 from speechcase.core.document import SCHEMA
-from speechcase.core.types import SEVERITIES, Analysis
+from speechcase.core.types import SEVERITIES, Analysis, Flag
 from speechcase.core.version import __version__
 
 
@@ -43,11 +46,21 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
         "pacing": asdict(analysis.pacing),
         "pauses": [asdict(p) for p in analysis.pauses],
         "fillers": [asdict(f) for f in analysis.fillers],
-        "flags": [asdict(f) for f in analysis.flags],
+        "flags": [flag_dict(f) for f in analysis.flags],
         "hedges": [asdict(h) for h in analysis.hedges],
         "rambling": rambling_document(analysis.rambling),
+        "repeated_phrases": repetition_document(analysis.repeated),
+        **({"energy": timeline} if (timeline := energy_document(analysis.energy)) else {}),
         "summary": summary(analysis),
     }
+
+
+def flag_dict(flag: Flag) -> dict[str, Any]:
+    """A flag as analysis.json holds it; ``marks`` only where the flag has some."""
+    out = asdict(flag)
+    if not flag.marks:
+        del out["marks"]
+    return out
 
 
 def summary(analysis: Analysis) -> dict[str, Any]:
@@ -75,6 +88,10 @@ def summary(analysis: Analysis) -> dict[str, Any]:
                    "longest": round(max((p.duration for p in pauses), default=0.0), 2)},
         "hedges_per_minute": per_minute(len(analysis.hedges)),
         "pitch": vocal_summary(analysis.transcript.prosody),
+        "energy": energy_summary(analysis.energy),
+        **({"vocabulary": asdict(analysis.vocabulary)} if analysis.vocabulary else {}),
+        "sentence_length": sentence_summary(words, analysis.sentences, analysis.long_sentences),
+        "repeated_phrases": repetition_summary(analysis.repeated),
         "flags": {level: sum(f.severity == level for f in analysis.flags) for level in SEVERITIES},
         "stream_of_consciousness": rambling_summary(analysis.rambling, analysis.flags, minutes),
         **structure_summary(analysis.structure, minutes),

@@ -1,9 +1,10 @@
 """The analysis pipeline: small stages, each timed, exchanging typed data.
 
-audio -> (cache | VAD, pitch track, steady voiced stretches, Whisper) -> transcript ->
+audio -> (cache | VAD, pitch and loudness track, steady voiced stretches, Whisper) -> transcript ->
 parse (sentences, tokens) -> sections (cue words + sentence embeddings, decoded in
-order) -> signals (pacing, pauses, fillers, hedges, vocal variety, time balance)
--> flags -> :class:`~speechcase.core.types.Analysis`.
+order) -> signals (pacing, pauses, fillers, hedges, vocal variety and energy, time balance)
+-> rambling and structure -> language (repeated phrases, long sentences) -> flags ->
+:class:`~speechcase.core.types.Analysis`.
 
 Analysis from a saved transcript skips everything before "transcript", so a
 coach can re-run it with another framework in well under a second.
@@ -27,13 +28,17 @@ from speechcase.analysis.flags import build_flags
 from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, load_framework
 from speechcase.analysis.prosody import pitch_track
 from speechcase.analysis.sections import balance, segment
+from speechcase.analysis.sections.cues import cue_lemmas
 from speechcase.analysis.signals.discourse import discourse_fillers
+from speechcase.analysis.signals.energy import measure_energy
 from speechcase.analysis.signals.fillers import filled_pauses
 from speechcase.analysis.signals.hedges import find_decisions, find_hedges
 from speechcase.analysis.signals.pacing import measure_pacing
 from speechcase.analysis.signals.pauses import detect_pauses
 from speechcase.analysis.signals.rambling import detect_rambling
 from speechcase.analysis.signals.recovery import recovered_filled_pauses
+from speechcase.analysis.signals.repetition import english_frequencies, repeated_phrases
+from speechcase.analysis.signals.sentences import long_sentences, measure_vocabulary
 from speechcase.analysis.signals.structure import measure_structure
 from speechcase.analysis.signals.vocal import monotone_spans
 from speechcase.analysis.text import build_sentences, parse, parse_key, warm_up
@@ -222,9 +227,11 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, s
 
 
 def warm_analysis_models(options: AnalyzeOptions) -> None:
-    """Load spaCy and the sentence-embedding model and run each once (they stay loaded in this process)."""
+    """Load spaCy, the sentence-embedding model and the word-frequency table and run each once (they stay loaded
+    in this process)."""
     warm_up()
     SentenceEncoder(options.embedding_model).encode(["warm up"])
+    english_frequencies()
 
 
 def warm_models(options: AnalyzeOptions) -> None:
@@ -258,18 +265,26 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)
         rows = balance(spans, framework, pacing, fillers)
+        energy = measure_energy(transcript.words, transcript.prosody, options.thresholds.energy)
     with timer.stage("rambling"):
         rambling, cues = detect_rambling(transcript.words, parsed, sentences, fillers, encoder, cache)
         structure = measure_structure(transcript.words, parsed, sentences, cues)
+    with timer.stage("language"):
+        topic_terms = [cue for section in cue_lemmas(framework, cache) for cue in section]
+        repeated = repeated_phrases(transcript.words, parsed, sentences, fillers, hedges, topic_terms,
+                                    options.thresholds.repetition)
+        long = long_sentences(transcript.words, parsed, sentences, options.thresholds.long_sentences)
+        vocabulary = measure_vocabulary(transcript.words, options.thresholds.vocabulary)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
         flags = build_flags(words=transcript.words, sentences=sentences, pauses=pauses, fillers=fillers,
                             hedges=hedges, decisions=decisions, monotone=monotone, spans=spans, balance=rows,
                             framework=framework, rambling=rambling, cues=cues, structure=structure,
-                            thresholds=options.thresholds)
+                            thresholds=options.thresholds, energy=energy, repeated=repeated, long_sentences=long)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
-                    rambling=rambling, structure=structure, timings=timer.seconds)
+                    rambling=rambling, structure=structure, energy=energy, repeated=repeated,
+                    long_sentences=long, vocabulary=vocabulary, timings=timer.seconds)
 
 
 def _parse(transcript: Transcript, options: AnalyzeOptions) -> Parse:

@@ -7,8 +7,15 @@ median. (``librosa.pyin`` is the textbook choice, but it took 40 s for a
 took 0.3 s.) The track is stored in the transcript, so vocal variety is also
 measured when a saved transcript is re-analysed without its audio.
 
+Loudness comes with it at no extra pass: the energy gate already needs the RMS
+of every frame, so its level in dB inside the speech regions is stored beside
+the pitch, with the level of the background (the frames well outside speech),
+from which the signals stage judges whether the recording is too noisy for a
+verdict on vocal energy.
+
 Telephone audio (recorded at 8 kHz or with nothing above 3.6 kHz) gets no
-track: pitch estimates there are unreliable, so no monotone verdict is given.
+track: pitch estimates there are unreliable, and the gain control of phone
+lines evens out loudness, so neither monotone nor fading verdicts are given.
 """
 from __future__ import annotations
 
@@ -21,6 +28,13 @@ HOP = 0.04
 FMIN, FMAX = 65.0, 400.0
 TELEPHONE_CUTOFF_HZ = 3600.0
 BLOCK_FRAMES = 1500  # 60 s of frames per block: memory stays flat however long the talk
+#: Loudness of digital silence (an RMS of 0) in dB full scale, instead of minus infinity; quieter than any
+#: real recording's background (16-bit audio bottoms out near -96 dB).
+FLOOR_DB = -100.0
+#: Frames this close to speech (160 ms, one RMS frame) still hear it, so the background is measured further out.
+NOISE_MARGIN_FRAMES = 4
+#: The background level needs at least this many frames (1 s) outside speech; a recording cut tight has none.
+MIN_NOISE_FRAMES = 25
 
 
 def is_telephone_band(audio: Audio, speech: list[Interval]) -> bool:
@@ -55,7 +69,20 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
     semis = 12 * np.log2(np.where(voiced, f0, np.nan) / FMIN)
     local = _running_median(semis, 7)
     voiced &= np.abs(semis - local) < 4  # octave errors and glitches
-    return Prosody(HOP, [round(float(v), 1) if ok else None for v, ok in zip(f0, voiced)], telephone=False)
+    level, noise = _loudness(rms, in_speech)
+    return Prosody(HOP, [round(float(v), 1) if ok else None for v, ok in zip(f0, voiced)], telephone=False,
+                   level=level, noise=noise)
+
+
+def _loudness(rms: np.ndarray, in_speech: np.ndarray) -> tuple[list[float | None], float | None]:
+    """Level in dB full scale of each frame inside speech (``None`` outside), and the background's level: the
+    median of the frames at least ``NOISE_MARGIN_FRAMES`` away from speech, when there are enough of them."""
+    db = np.round(20 * np.log10(np.maximum(rms.astype(np.float64), 10 ** (FLOOR_DB / 20))), 1)  # float64: "-23.3",
+    # not float32's "-23.299999237060547" (three times the bytes in transcript.json)
+    near = np.convolve(in_speech, np.ones(2 * NOISE_MARGIN_FRAMES + 1), mode="same") > 0
+    quiet = db[~near]
+    noise = round(float(np.median(quiet)), 1) if quiet.size >= MIN_NOISE_FRAMES else None
+    return [float(v) if inside else None for v, inside in zip(db.tolist(), in_speech.tolist())], noise
 
 
 def _yin_and_rms(librosa, samples: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:

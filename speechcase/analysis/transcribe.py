@@ -33,9 +33,9 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
-#: steady voiced stretches), so cached transcripts from older versions are made
-#: again instead of lacking it.
-TRANSCRIPT_VERSION = 3
+#: steady voiced stretches; v4: loudness beside the pitch track), so cached
+#: transcripts from older versions are made again instead of lacking it.
+TRANSCRIPT_VERSION = 4
 
 
 @dataclass(frozen=True)

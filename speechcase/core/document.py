@@ -4,7 +4,8 @@ Every consumer of a saved or stored analysis (the store, the coach review, the
 report, the dashboard, the web app) reads it through :func:`read_document`, so
 the contract is interpreted in one place. Only the fields the contract requires
 are required; optional ones (``summary``, ``pacing.rolling``, ``sentences[].words``,
-``hedges``, ``rambling``) have fallbacks, and unknown section ids and flag types
+``hedges``, ``rambling``, ``repeated_phrases``, ``energy``, ``flags[].marks``) have fallbacks, and unknown
+section ids and flag types
 are carried through unchanged. The document as read stays available as
 :attr:`AnalysisDocument.raw`, which is what is written back out (files, the store,
 the JSON API): typed data inside, JSON only at the edges.
@@ -26,11 +27,14 @@ from speechcase.core.types import (
     FillerSource,
     Flag,
     Framework,
+    Interval,
+    LevelWindow,
     PaceWindow,
     Pacing,
     Pause,
     PauseKind,
     Phrase,
+    RepeatedPhrase,
     SectionSpan,
     SectionSpec,
     SectionStatus,
@@ -38,6 +42,7 @@ from speechcase.core.types import (
     Severity,
     Source,
     TranscriptionInfo,
+    Vocabulary,
     Word,
 )
 
@@ -77,6 +82,40 @@ class RamblingTotals:
 
 
 @dataclass(frozen=True)
+class EnergyNumbers:
+    """How loud the words were (``summary.energy``): median level, spread (standard deviation) and 10th-90th
+    percentile range in dB, speech over the background in dB, and the drop of a fading end (``None``: none).
+    ``measured`` is false, with the ``reason``, where no verdict could be given."""
+
+    measured: bool
+    reason: str = ""
+    median_db: float | None = None
+    sd_db: float | None = None
+    range_db: float | None = None
+    snr_db: float | None = None
+    fade_db: float | None = None
+
+
+@dataclass(frozen=True)
+class SentenceNumbers:
+    """Sentence length in words as spoken (``summary.sentence_length``) and how many sentences were long."""
+
+    mean_words: float
+    median_words: float
+    longest_words: int
+    long: int
+
+
+@dataclass(frozen=True)
+class PhraseCount:
+    """A flagged repeated phrase as the summary lists it: how often it was said, and per 10 minutes."""
+
+    phrase: str
+    count: int
+    per_10_minutes: float
+
+
+@dataclass(frozen=True)
 class Summary:
     """The document's headline numbers (its ``summary`` object), as every table and comparison shows them.
 
@@ -98,6 +137,63 @@ class Summary:
     @property
     def pitch(self) -> dict[str, Any]:
         return dict(self.extra.get("pitch") or {"measured": False, "reason": "not in this document"})
+
+    @property
+    def energy(self) -> EnergyNumbers:
+        e = self.extra.get("energy") or {"measured": False, "reason": "not in this document"}
+
+        def number(key: str) -> float | None:
+            return None if e.get(key) is None else float(e[key])
+
+        return EnergyNumbers(bool(e["measured"]), str(e.get("reason") or ""), number("median_db"), number("sd_db"),
+                             number("range_db"), number("snr_db"), number("fade_db"))
+
+    @property
+    def vocabulary(self) -> Vocabulary | None:
+        """MTLD, words and distinct words; ``None`` for a document from before vocabulary was measured."""
+        v = self.extra.get("vocabulary")
+        return None if v is None else Vocabulary(None if v.get("mtld") is None else float(v["mtld"]),
+                                                  int(v["words"]), int(v["distinct"]))
+
+    @property
+    def sentence_length(self) -> SentenceNumbers | None:
+        v = self.extra.get("sentence_length")
+        return None if v is None else SentenceNumbers(float(v["mean_words"]), float(v["median_words"]),
+                                                       int(v["longest_words"]), int(v["long"]))
+
+    @property
+    def repeated_phrases(self) -> list[PhraseCount] | None:
+        """The flagged repeated phrases, most said first; ``None`` for a document from before they were
+        measured."""
+        v = self.extra.get("repeated_phrases")
+        return None if v is None else [PhraseCount(str(p["phrase"]), int(p["count"]), float(p["per_10_minutes"]))
+                                       for p in v.get("phrases", [])]
+
+    def number(self, path: str) -> float | None:
+        """The summary number at a dotted ``path`` (see :func:`summary_number`)."""
+        return summary_number({"duration": self.duration, "words": self.words, "sentences": self.sentences,
+                               "wpm": self.wpm, "articulation_wpm": self.articulation_wpm,
+                               "hedges_per_minute": self.hedges_per_minute,
+                               "fillers_per_minute": vars(self.fillers_per_minute), "pauses": vars(self.pauses),
+                               "flags": dict(self.flags), "stream_of_consciousness": vars(self.rambling),
+                               **self.extra}, path)
+
+
+def summary_number(summary: dict[str, Any], path: str) -> float | None:
+    """The number at a dotted ``path`` of a ``summary`` object ("wpm", "fillers_per_minute.total",
+    "energy.sd_db"); ``flags.total`` is the number of flags. ``None`` where the summary has no number there (not
+    measured, or written by an older speechcase)."""
+    if path == "flags.total":
+        flags = summary.get("flags")
+        return float(sum(flags.get(level, 0) for level in SEVERITIES)) if isinstance(flags, dict) else None
+    value: Any = summary
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -134,6 +230,11 @@ class AnalysisDocument:
     hedges: list[Phrase]
     rambling: list[RamblingChain]
     summary: Summary
+    #: The phrases said often (flagged or not), each with every occurrence; empty in older documents.
+    repeated_phrases: list[RepeatedPhrase] = field(default_factory=list)
+    #: Loudness over time: the words' median level per rolling window, dB relative to the talk's; empty where
+    #: loudness was not measured.
+    loudness: list[LevelWindow] = field(default_factory=list)
     #: The document as read (JSON-ready); what files, the store and the JSON API carry.
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -221,7 +322,8 @@ def _read(doc: dict[str, Any]) -> AnalysisDocument:
                       cast(FillerSource, str(f.get("source", "asr")))) for f in doc["fillers"]]
     flags = [Flag(str(f["id"]), str(f["type"]), float(f["start"]), float(f["end"]),
                   cast(Severity, str(f["severity"])), str(f["message"]), str(f.get("evidence", "")),
-                  str(f.get("suggestion", ""))) for f in doc["flags"]]
+                  str(f.get("suggestion", "")), [Interval.from_dict(m) for m in f.get("marks") or []])
+             for f in doc["flags"]]
     source = doc["source"]
     return AnalysisDocument(
         tool_version=str(doc.get("tool_version", "")),
@@ -247,6 +349,12 @@ def _read(doc: dict[str, Any]) -> AnalysisDocument:
                   for r in doc.get("rambling") or []],
         summary=_summary(doc.get("summary"), words, sentences, pacing, pauses, fillers, flags,
                          float(source["duration"]), len(doc.get("hedges") or [])),
+        repeated_phrases=[RepeatedPhrase(str(p["phrase"]), int(p["count"]), float(p["per_10_minutes"]),
+                                         float(p.get("expected", 0.0)),
+                                         [Interval.from_dict(o) for o in p["occurrences"]], bool(p["flagged"]))
+                          for p in doc.get("repeated_phrases") or []],
+        loudness=[LevelWindow(float(w["start"]), float(w["end"]), float(w["db"]))
+                  for w in (doc.get("energy") or {}).get("timeline") or []],
         raw=doc,
     )
 

@@ -175,6 +175,12 @@ class ShareRefused(SpeechcaseError):
     exit_code = 33
 
 
+class BadGoal(SpeechcaseError):
+    """A goal that cannot be read, or that the talk does not have."""
+
+    exit_code = 34
+
+
 # 40-49: batches (``speechcase batch``).
 
 class BadManifest(SpeechcaseError):
@@ -206,6 +212,6 @@ EXIT_CODES = {
                    TooShort, TooLong, ModelUnavailable, BadTranscript, BadFramework, OutputNotWritable,
                    BadAnalysis, StoreNotWritable, NotAStore, StoreTooNew, StoreBusy, UnknownRun, UnknownTalk,
                    BadExport, UnknownFlag, BadTimeSpan, UnknownJob, UnknownUser, BadAccount, ServeRefused,
-                   ShareRefused, BadManifest, ClusterUnavailable, BatchFailures)},
+                   ShareRefused, BadGoal, BadManifest, ClusterUnavailable, BatchFailures)},
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); nothing half-written is left behind",
 }

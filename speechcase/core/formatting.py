@@ -36,6 +36,11 @@ def local_time(stamp: str) -> str:
         return stamp
 
 
+def capitalised(text: str) -> str:
+    """``modeling share`` -> ``Modeling share``: the first letter up, the rest as written."""
+    return text[:1].upper() + text[1:]
+
+
 def flag_title(flag_type: str) -> str:
     """``section_over`` -> ``Section over`` (for a flag type no title table knows)."""
     return flag_type.replace("_", " ").capitalize()

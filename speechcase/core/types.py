@@ -88,15 +88,27 @@ class TranscriptionInfo:
 
 @dataclass(frozen=True)
 class Prosody:
-    """A pitch track: Hz every ``hop`` seconds, ``None`` where no voiced speech was found."""
+    """A pitch track: Hz every ``hop`` seconds, ``None`` where no voiced speech was found; and beside it the
+    loudness of the same frames.
+
+    ``level`` is the loudness in dB (full scale) of each frame inside the speech regions, ``None`` outside
+    them; the whole list is ``None`` where loudness was not measured (a transcript from before it was, and
+    telephone-band audio). ``noise`` is the level of the background: the median loudness of the frames
+    outside the speech regions, ``None`` when the recording has too little silence to tell.
+    """
 
     hop: float
     f0: list[float | None]
     telephone: bool = False
+    level: list[float | None] | None = None
+    noise: float | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Prosody":
-        return cls(float(d["hop"]), [None if v is None else float(v) for v in d["f0"]], bool(d.get("telephone")))
+        level, noise = d.get("level"), d.get("noise")
+        return cls(float(d["hop"]), [None if v is None else float(v) for v in d["f0"]], bool(d.get("telephone")),
+                   None if level is None else [None if v is None else float(v) for v in level],
+                   None if noise is None else float(noise))
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,9 @@ class Transcript:
             "transcription": {**vars(self.transcription), "options": dict(self.transcription.options)},
             "words": flat(self.words),
             "speech": flat(self.speech),
-            "prosody": None if self.prosody is None else {**vars(self.prosody), "f0": list(self.prosody.f0)},
+            "prosody": None if self.prosody is None else {
+                **vars(self.prosody), "f0": list(self.prosody.f0),
+                "level": None if self.prosody.level is None else list(self.prosody.level)},
             "voiced_stretches": flat(self.voiced_stretches),
         }
 
@@ -322,6 +336,98 @@ class Flag:
     message: str
     evidence: str
     suggestion: str
+    #: The moments inside the span the flag is about, where it has several (each time a repeated phrase was
+    #: said) or one point in it (where a long sentence could be split); empty for most flags.
+    marks: list[Interval] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LevelWindow:
+    """The loudness of the words in ``start``-``end``: their median level in dB relative to the talk's."""
+
+    start: float
+    end: float
+    db: float
+
+
+@dataclass(frozen=True)
+class Fade:
+    """The voice fading away at the end: from ``start`` to the last word, words are ``drop`` dB quieter
+    (median levels, dB full scale: ``reference_db`` before the final stretch, ``tail_db`` in it)."""
+
+    start: float
+    end: float
+    reference_db: float
+    tail_db: float
+
+    @property
+    def drop(self) -> float:
+        return round(self.reference_db - self.tail_db, 1)
+
+
+@dataclass(frozen=True)
+class VocalEnergy:
+    """How loud the words were and how much that varied, from the level track stored with the transcript.
+
+    Levels are each word's peak in dB full scale; ``sd_db`` is their standard deviation and ``range_db``
+    their 10th-90th percentile range; ``snr_db`` how far speech stands above the background (``None`` when
+    the recording has no silence to measure it in). ``word_db`` holds each word's level (``None`` where no
+    frame was measured), ``timeline`` the rolling level relative to the talk's median. ``measured`` is false,
+    with the ``reason``, for telephone-band and noisy audio and transcripts without a level track.
+    """
+
+    measured: bool
+    reason: str | None = None
+    median_db: float | None = None
+    sd_db: float | None = None
+    range_db: float | None = None
+    snr_db: float | None = None
+    word_db: list[float | None] = field(default_factory=list)
+    timeline: list[LevelWindow] = field(default_factory=list)
+    fade: Fade | None = None
+
+
+@dataclass(frozen=True)
+class RepeatedPhrase:
+    """A phrase said ``count`` times (``per_10_minutes`` of talk) where ordinary English predicts
+    ``expected``; ``flagged`` when that is far beyond it (rules in ``data/thresholds.toml``)."""
+
+    text: str
+    count: int
+    per_10_minutes: float
+    expected: float
+    occurrences: list[Interval]
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class SentenceSplit:
+    """Where a long sentence could end: after word ``word`` (at ``at`` s), between ``before`` and ``after``."""
+
+    word: int
+    at: float
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class LongSentence:
+    """A spoken sentence too long to follow by ear, and where it could be split (clause breaks)."""
+
+    sentence: int
+    start: float
+    end: float
+    words: int
+    splits: list[SentenceSplit]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Vocabulary variety: MTLD (``None`` when the talk is too short for it), words said and distinct words."""
+
+    mtld: float | None
+    words: int
+    distinct: int
 
 
 @dataclass(frozen=True)
@@ -424,5 +530,9 @@ class Analysis:
     hedges: list[Phrase] = field(default_factory=list)
     rambling: list[RamblingScore] = field(default_factory=list)
     structure: Structure | None = None
+    energy: VocalEnergy | None = None
+    repeated: list[RepeatedPhrase] = field(default_factory=list)
+    long_sentences: list[LongSentence] = field(default_factory=list)
+    vocabulary: Vocabulary | None = None
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False

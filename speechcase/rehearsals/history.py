@@ -17,6 +17,7 @@ from speechcase.core.files import data_file, read_json_file
 from speechcase.core.formatting import format_duration, local_time, percent
 from speechcase.core.types import SEVERITIES, Transcript
 from speechcase.core.version import __version__
+from speechcase.rehearsals.goals import GoalCheck, GoalProgress, format_value
 from speechcase.rehearsals.store import RunRow, Store, Talk, now
 
 EXPORT_SCHEMA = "speechcase/runs-export-v1"
@@ -33,22 +34,46 @@ def section_columns(runs: list[RunRow]) -> list[str]:
     return list(seen)
 
 
-def history_lines(runs: list[RunRow]) -> list[str]:
-    """The runs of a talk as a plain-text table, oldest first."""
+def history_lines(runs: list[RunRow], goals: list[GoalProgress] | None = None) -> list[str]:
+    """The runs of a talk as a plain-text table, oldest first; with ``goals``, one column per goal (``G1``,
+    ``G2``, ...: met, no, or - where not measured)."""
     sections = section_columns(runs)
-    header = ["run", "date", "length", "wpm", "fillers/min", "pauses", *sections, "flags H/M/L", "framework"]
+    goals = goals or []
+    header = ["run", "date", "length", "wpm", "fillers/min", "pauses", *sections, "flags H/M/L", "framework",
+              *(f"G{k}" for k in range(1, len(goals) + 1))]
     rows = []
-    for run in runs:
+    for n, run in enumerate(runs):
         m = run.metrics
         shares = {s.section: percent(s.share) for s in run.sections}
         rows.append([str(run.id), local_time(run.recorded_at), format_duration(m["duration"]), f"{m['wpm']:.0f}",
                      f"{m['fillers_per_minute']:.1f}", str(int(m["pauses"])),
                      *(shares.get(s, "-") for s in sections),
-                     "/".join(str(int(m[f"flags_{level}"])) for level in SEVERITIES), run.framework])
+                     "/".join(str(int(m[f"flags_{level}"])) for level in SEVERITIES), run.framework,
+                     *(met_word(g.checks[n]) for g in goals)])
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    left = {1, len(header) - 1}  # date and framework read better left-aligned
+    left = {1, len(header) - 1 - len(goals)}  # date and framework read better left-aligned
     return ["  ".join(cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
             .rstrip() for r in [header, *rows]]
+
+
+def met_word(check: GoalCheck) -> str:
+    """``met``, ``no``, or ``-`` where the run has no such number."""
+    return "-" if check.met is None else "met" if check.met else "no"
+
+
+def goal_lines(goals: list[GoalProgress]) -> list[str]:
+    """Each goal with its first, best and latest value (and run) and the sentence on how it went."""
+    if not goals:
+        return []
+    lines = ["Goals (first / best / latest take):"]
+    for k, p in enumerate(goals, 1):
+        def at(c: GoalCheck | None) -> str:
+            return "-" if c is None or c.value is None else f"{format_value(p.goal.metric, c.value)} (run {c.run_id})"
+
+        lines.append(f"  G{k}  {p.goal.metric.label} {p.goal.target}: first {at(p.first)}, best {at(p.best)}, "
+                     f"latest {at(p.latest)}")
+        lines.append(f"      {p.sentence}")
+    return lines
 
 
 def talk_lines(talks: list[Talk]) -> list[str]:
@@ -63,7 +88,7 @@ def select_runs(store: Store, items: tuple[str, ...] | list[str], speaker: str |
     """Run ids and talk names (a number is a run id when such a run exists) -> runs, oldest first; no items: the
     runs of the latest talk (of ``speaker`` when given)."""
     if not items:
-        talks = [t for t in store.talks() if speaker is None or t.speaker == speaker]
+        talks = [t for t in store.talks() if (speaker is None or t.speaker == speaker) and t.runs]
         if not talks:
             raise UnknownTalk(f"No runs stored in {store.where} yet; `speechcase analyze INPUT --talk NAME` "
                               "records one.")
@@ -71,7 +96,13 @@ def select_runs(store: Store, items: tuple[str, ...] | list[str], speaker: str |
     chosen = {}
     for item in items:
         found = store.runs(run_ids=[int(item)]) if item.isdigit() else []
-        for run in found or store.runs(store.find_talk(item, speaker)):
+        if not found:
+            talk = store.find_talk(item, speaker)
+            found = store.runs(talk)
+            if not found:  # a talk with goals and no take yet
+                raise UnknownTalk(f"Talk '{talk.name}' has no runs yet; `speechcase analyze INPUT --talk {talk.name}` "
+                                  "records one.")
+        for run in found:
             chosen[run.id] = run
     return sorted(chosen.values(), key=lambda r: (r.recorded_at, r.id))
 

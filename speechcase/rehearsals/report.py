@@ -2,17 +2,19 @@
 :mod:`speechcase.views.report`.
 
 What the candidate reads first is what the coach said (notes and comments, in
-time order); then the flagged moments the coach did not dismiss, each with the
-coach's comment beside it (flags the coach agreed with first); then the run's
+time order); then the talk's goals, met or not in this take, with how the takes
+up to this one did; then the flagged moments the coach did not dismiss, each with
+the coach's comment beside it (flags the coach agreed with first); then the run's
 numbers. Flags the coach dismissed are left out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from speechcase.core.document import AnalysisDocument
 from speechcase.core.formatting import flag_title
 from speechcase.core.types import Flag
+from speechcase.rehearsals.goals import GoalProgress, progress_until
 from speechcase.rehearsals.reviews import FlagReview, run_review
 from speechcase.rehearsals.store import RunRow, Store
 
@@ -52,6 +54,8 @@ class Report:
     flags: list[FlagItem]
     reviewers: list[str]
     hidden: int
+    #: The talk's goals across its takes up to this run (this run is the latest).
+    goals: list[GoalProgress] = field(default_factory=list)
 
 
 def build_report(store: Store, run_id: int) -> Report:
@@ -76,4 +80,4 @@ def build_report(store: Store, run_id: int) -> Report:
         items.append(FlagItem(flag, document.excerpt(flag.start, flag.end), found))
     items.sort(key=lambda i: not i.agreed)  # stable: flags the coach agreed with first, each group in time order
     reviewers = sorted({r.reviewer for r in review.reviews} | {n.reviewer for n in review.notes})
-    return Report(run, document, coach, items, reviewers, hidden)
+    return Report(run, document, coach, items, reviewers, hidden, progress_until(store, run))

@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 5, ``PRAGMA user_version``):
+Layout (schema version 6, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -15,7 +15,9 @@ Layout (schema version 5, ``PRAGMA user_version``):
 Human input (the coach review: ``flag_reviews`` and ``coach_notes``, schema
 version 2, see :mod:`speechcase.rehearsals.reviews`) references ``runs(id)`` only and keeps
 its own copy of a flag's type and span, never a foreign key into ``run_flags``,
-so re-analysing a run re-attaches it (:mod:`speechcase.rehearsals.matching`) instead of deleting it.
+so re-analysing a run re-attaches it (:mod:`speechcase.rehearsals.matching`) instead of deleting it. Goals
+for the next take (``talk_goals``, schema version 6, see :mod:`speechcase.rehearsals.goals`) are human input
+on a talk; a talk that has goals is kept when its last run is deleted.
 
 The web app's tables (schema versions 4 and 5): ``jobs`` (the analysis queue), ``users``, ``sessions``,
 ``api_tokens``, ``shares``, ``invites`` and ``notices``; see :mod:`speechcase.rehearsals.jobs`,
@@ -37,7 +39,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -240,6 +242,24 @@ MIGRATIONS: list[list[str]] = [
             read_at TEXT)""",
         "CREATE INDEX notices_by_user ON notices (user_id, read_at)",
     ],
+    # 5 -> 6: goals for the next take (speechcase.rehearsals.goals). Human input on a talk: one target range per
+    # talk and metric (a summary number or "section:<id>"); either end may be open.
+    [
+        """CREATE TABLE talk_goals (
+            id INTEGER PRIMARY KEY,
+            talk_id INTEGER NOT NULL REFERENCES talks(id) ON DELETE CASCADE,
+            metric TEXT NOT NULL,
+            low REAL,
+            high REAL,
+            low_inclusive INTEGER NOT NULL CHECK (low_inclusive IN (0, 1)),
+            high_inclusive INTEGER NOT NULL CHECK (high_inclusive IN (0, 1)),
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            CHECK (low IS NOT NULL OR high IS NOT NULL),
+            UNIQUE (talk_id, metric))""",
+        "CREATE INDEX talk_goals_by_talk ON talk_goals (talk_id, id)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -287,6 +307,8 @@ class RunRow:
     metrics: dict[str, float]
     sections: list[SectionShare]
     flag_types: dict[str, int]
+    #: The document's whole ``summary`` object as stored (every number a goal can be set on).
+    summary: dict[str, Any] = field(default_factory=dict)
 
     @property
     def flag_count(self) -> int:
@@ -398,7 +420,8 @@ class Store:
         run = self.run(run_id)
         with self.transaction() as db:
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-            db.execute("DELETE FROM talks WHERE id NOT IN (SELECT talk_id FROM runs)")
+            db.execute("DELETE FROM talks WHERE id NOT IN (SELECT talk_id FROM runs) "
+                       "AND id NOT IN (SELECT talk_id FROM talk_goals)")  # goals are human input: kept
         return run
 
     def import_run(self, db: sqlite3.Connection, talk: str, speaker: str, uid: str, recorded_at: str,
@@ -408,6 +431,12 @@ class Store:
             return False
         self._insert_run(db, self._talk_id(db, talk, speaker), uid, recorded_at, document, transcript)
         return True
+
+    def create_talk(self, talk: str, speaker: str = DEFAULT_SPEAKER) -> Talk:
+        """The speaker's talk called ``talk``, created (with the speaker) when new, before any run of it."""
+        with self.transaction() as db:
+            self._talk_id(db, talk, speaker)
+        return self.find_talk(talk, speaker)
 
     @staticmethod
     def _talk_id(db: sqlite3.Connection, talk: str, speaker: str) -> int:
@@ -491,12 +520,12 @@ class Store:
         with self.reading() as db:
             rows = db.execute(
                 f"SELECT r.id, r.uid, t.name, s.name, r.recorded_at, r.analysed_at, r.tool_version, r.framework, "
-                f"r.source_path, r.audio_sha256, {', '.join('r.' + c for c in METRIC_COLUMNS)} FROM runs r "
+                f"r.source_path, r.audio_sha256, r.summary, {', '.join('r.' + c for c in METRIC_COLUMNS)} FROM runs r "
                 f"JOIN talks t ON t.id = r.talk_id JOIN speakers s ON s.id = t.speaker_id "
                 f"WHERE {where} ORDER BY r.recorded_at, r.id", args).fetchall()
             sections, flags = self._sections_and_flags([r[0] for r in rows])
-        return [RunRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], dict(zip(METRIC_COLUMNS, r[10:])),
-                       sections.get(r[0], []), flags.get(r[0], {})) for r in rows]
+        return [RunRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], dict(zip(METRIC_COLUMNS, r[11:])),
+                       sections.get(r[0], []), flags.get(r[0], {}), json.loads(r[10])) for r in rows]
 
     def analysed_runs(self, keys: list[str]) -> dict[tuple[str, str, str], int]:
         """The runs stored with these analysis keys, as ``(speaker, talk, key) -> run id``: what a batch may skip.

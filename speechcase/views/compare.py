@@ -15,10 +15,12 @@ from pathlib import Path
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from speechcase.core.document import summary_number
 from speechcase.core.files import write_text_atomic
 from speechcase.core.formatting import format_duration, local_time
 from speechcase.core.types import SEVERITIES
 from speechcase.core.version import __version__
+from speechcase.rehearsals.goals import GoalCheck, GoalProgress, Metric, format_value
 from speechcase.rehearsals.history import section_columns, what_changed
 from speechcase.rehearsals.store import RunRow
 from speechcase.views.dashboard.settings import SEVERITY_COLOURS
@@ -31,12 +33,12 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 GREY = "#BBBBBB"
 
 
-def write_csv(runs: list[RunRow], path: Path) -> None:
-    write_text_atomic(path, runs_table(runs).to_csv(index=False))
+def write_csv(runs: list[RunRow], path: Path, goals: list[GoalProgress] | None = None) -> None:
+    write_text_atomic(path, runs_table(runs, goals).to_csv(index=False))
 
 
-def write_dashboard(runs: list[RunRow], path: Path) -> None:
-    write_text_atomic(path, render_dashboard(runs))
+def write_dashboard(runs: list[RunRow], path: Path, goals: list[GoalProgress] | None = None) -> None:
+    write_text_atomic(path, render_dashboard(runs, goals))
 
 
 # -- figures ------------------------------------------------------------------------------------------------
@@ -119,15 +121,20 @@ def share_figure(runs: list[RunRow]) -> go.Figure:
 
 
 def trend_figure(runs: list[RunRow]) -> go.Figure:
-    """Pace, fillers, pauses, rambling, flags and length across runs."""
+    """Pace, fillers, pauses, rambling, flags, length, voice variation, sentence length, vocabulary and
+    repeated phrases across runs."""
     labels = _labels(runs)
     titles = ["Pace (words per minute)", "Fillers per minute", "Pauses of 1 s or more",
-              "Rambling (seconds in stream-of-consciousness flags)", "Flags", "Length (minutes)"]
-    fig = make_subplots(rows=2, cols=3, subplot_titles=titles, vertical_spacing=0.18, horizontal_spacing=0.07)
+              "Rambling (seconds in stream-of-consciousness flags)", "Flags", "Length (minutes)",
+              "Voice: variation of pitch and loudness", "Sentences (words)", "Vocabulary and repeated phrases"]
+    fig = make_subplots(rows=3, cols=3, subplot_titles=titles, vertical_spacing=0.12, horizontal_spacing=0.07)
 
     def line(key: str, name: str, row: int, col: int, colour: str, scale: float = 1.0, fmt: str = ".1f") -> None:
-        fig.add_scatter(x=labels, y=[r.metrics[key] * scale for r in runs], mode="lines+markers", name=name,
-                        line_color=colour, legendgroup=f"{row}{col}", row=row, col=col,
+        """An indexed column of the runs, or (a dotted path) any number of their summaries, which is missing in
+        runs analysed before it was measured."""
+        values = [r.metrics[key] * scale if key in r.metrics else summary_number(r.summary, key) for r in runs]
+        fig.add_scatter(x=labels, y=values, mode="lines+markers", name=name, line_color=colour,
+                        legendgroup=f"{row}{col}", row=row, col=col, connectgaps=False,
                         hovertemplate=f"{name}: %{{y:{fmt}}}<extra>%{{x}}</extra>")
 
     line("wpm", "overall wpm", 1, 1, PALETTE[0], fmt=".0f")
@@ -144,9 +151,16 @@ def trend_figure(runs: list[RunRow]) -> go.Figure:
                     customdata=[[_flag_types_text(r)] for r in runs],
                     hovertemplate=f"{level}: %{{y}}<br>%{{customdata[0]}}<extra>%{{x}}</extra>")
     line("duration", "length (min)", 2, 3, PALETTE[7], scale=1 / 60)
+
+    line("pitch.sd_semitones", "pitch (semitones)", 3, 1, PALETTE[0])
+    line("energy.sd_db", "loudness (dB)", 3, 1, PALETTE[3])
+    line("sentence_length.mean_words", "words per sentence", 3, 2, PALETTE[2])
+    line("sentence_length.longest_words", "longest sentence", 3, 2, PALETTE[6], fmt=".0f")
+    line("vocabulary.mtld", "vocabulary (MTLD)", 3, 3, PALETTE[4], fmt=".0f")
+    line("repeated_phrases.flags", "repeated phrases", 3, 3, PALETTE[5], fmt=".0f")
     fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(barmode="stack", height=620, margin={"t": 40, "b": 40, "l": 50, "r": 20}, template="plotly_white",
-                      legend={"orientation": "h", "y": -0.12})
+    fig.update_layout(barmode="stack", height=900, margin={"t": 40, "b": 40, "l": 50, "r": 20}, template="plotly_white",
+                      legend={"orientation": "h", "y": -0.08})
     return fig
 
 
@@ -156,8 +170,9 @@ def _flag_types_text(run: RunRow) -> str:
 
 # -- the page -----------------------------------------------------------------------------------------------
 
-def render_dashboard(runs: list[RunRow]) -> str:
-    """The whole comparison page as one HTML string; every piece of user text is escaped."""
+def render_dashboard(runs: list[RunRow], goals: list[GoalProgress] | None = None) -> str:
+    """The whole comparison page as one HTML string; every piece of user text is escaped. With ``goals`` (of the
+    runs' talk, evaluated over these runs), a goals section and one column per goal in the runs table."""
     if not runs:
         raise ValueError("render_dashboard needs at least one run")
     esc = html.escape
@@ -179,6 +194,7 @@ def render_dashboard(runs: list[RunRow]) -> str:
 <h2>What changed</h2>
 {_changes_html(runs)}
 </section>
+{_goals_html(goals or [])}
 <section id="allocation">
 <h2>Time allocation per run</h2>
 <p class="hint">Share of each talk spent in each framework section, beside the middle of each section's target
@@ -193,7 +209,7 @@ range; the small charts below shade each target range.</p>
 </section>
 <section id="runs">
 <h2>Runs</h2>
-<div class="scroll">{_runs_table(runs)}</div>
+<div class="scroll">{_runs_table(runs, goals or [])}</div>
 </section>
 </main>
 <footer>Made by speechcase {esc(__version__)} on {datetime.now().strftime('%Y-%m-%d %H:%M')}. Every number comes
@@ -213,22 +229,60 @@ def _changes_html(runs: list[RunRow]) -> str:
     return "\n".join(out)
 
 
-def _runs_table(runs: list[RunRow]) -> str:
+def _runs_table(runs: list[RunRow], goals: list[GoalProgress]) -> str:
     esc = html.escape
     sections = section_columns(runs)
     head = ["run", "date", "talk", "framework", "length", "wpm", "fillers/min", "pauses", "rambling",
             *sections, "flags (high/medium/low)", "recording"]
+    goal_heads = "".join(f'<th class="goal" title="{esc(g.goal.metric.label)} {esc(g.goal.target)}">G{k}</th>'
+                         for k, g in enumerate(goals, 1))
     rows = []
-    for r in runs:
+    for n, r in enumerate(runs):
         m = r.metrics
         shares = {s.section: f"{s.share * 100:.0f} %" for s in r.sections}
         cells = [f"#{r.id}", local_time(r.recorded_at), r.talk, r.framework, format_duration(m["duration"]),
                  f"{m['wpm']:.0f}", f"{m['fillers_per_minute']:.1f}", f"{m['pauses']:.0f}",
                  f"{m['rambling_seconds']:.0f} s", *(shares.get(s, "–") for s in sections),
                  "/".join(f"{m[f'flags_{level}']:.0f}" for level in SEVERITIES), Path(r.source_path).name]
-        rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-    return ("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr></thead><tbody>"
-            + "\n".join(rows) + "</tbody></table>")
+        rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells)
+                    + "".join(_met_cell(g.goal.metric, g.checks[n]) for g in goals) + "</tr>")
+    return ("<table><thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + goal_heads
+            + "</tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>")
+
+
+_MET = {True: ("met", "\u2713 met"), False: ("missed", "\u2717 missed"), None: ("unmeasured", "\u2013")}
+
+
+def _met_cell(metric: Metric, check: GoalCheck | None) -> str:
+    """A goal's cell for one run: met or missed (with its value), or a dash where the run has no such number."""
+    if check is None:
+        return '<td class="goal unmeasured">\u2013</td>'
+    kind, word = _MET[check.met]
+    value = "" if check.value is None else f" ({format_value(metric, check.value)})"
+    return f'<td class="goal {kind}">{html.escape(word + value)}</td>'
+
+
+def _goals_html(goals: list[GoalProgress]) -> str:
+    """Each goal with its target, first, best and latest value, the latest take met or not, and the sentence."""
+    if not goals:
+        return ""
+    esc = html.escape
+
+    def at(progress: GoalProgress, check: GoalCheck | None) -> str:
+        if check is None or check.value is None:
+            return "\u2013"
+        return f"{format_value(progress.goal.metric, check.value)} (#{check.run_id})"
+
+    rows = "".join(
+        f'<tr data-goal="{esc(g.goal.metric.key)}"><td>G{k}</td><td>{esc(g.goal.metric.label)}</td>'
+        f"<td>{esc(g.goal.target)}</td><td>{esc(at(g, g.first))}</td><td>{esc(at(g, g.best))}</td>"
+        f"<td>{esc(at(g, g.latest))}</td>{_met_cell(g.goal.metric, g.latest)}</tr>"
+        for k, g in enumerate(goals, 1))
+    sentences = "".join(f"<li>{esc(g.sentence)}</li>" for g in goals)
+    return (f'<section id="goals">\n<h2>Goals for the next take</h2>\n<div class="scroll"><table class="goals">'
+            "<thead><tr><th></th><th>goal</th><th>target</th><th>first</th><th>best</th><th>latest</th>"
+            f"<th>latest take</th></tr></thead><tbody>{rows}</tbody></table></div>\n"
+            f'<ul class="goal-sentences">{sentences}</ul>\n</section>')
 
 
 _CSS = """
@@ -248,4 +302,9 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 th:nth-child(-n+4), td:nth-child(-n+4), td:last-child, th:last-child { text-align: left; }
 footer { font-size: 0.85rem; padding-bottom: 24px; }
+td.goal.met { color: #00643f; font-weight: 600; }
+td.goal.missed { color: #a33a00; font-weight: 600; }
+td.goal.unmeasured { color: #777; }
+table.goals td:nth-child(2), table.goals th:nth-child(2) { text-align: left; }
+ul.goal-sentences { margin: 0.6em 0 0.4em; padding-left: 1.4em; line-height: 1.5; }
 """

@@ -22,6 +22,7 @@ import pandas as pd
 from speechcase.core.document import AnalysisDocument, load_document, read_document
 from speechcase.core.formatting import reading_text
 from speechcase.core.types import Analysis
+from speechcase.rehearsals.goals import GoalProgress
 from speechcase.rehearsals.history import section_columns, select_runs
 from speechcase.rehearsals.store import RunRow, Store
 
@@ -144,12 +145,14 @@ def store_frames(store: Store, talk: str | None = None, speaker: str | None = No
     return StoreFrames(runs_table(runs), sections)
 
 
-def runs_table(runs: list[RunRow]) -> pd.DataFrame:
-    """One row per run, oldest first: identity, the summary numbers, per-section share and flag counts."""
+def runs_table(runs: list[RunRow], goals: list[GoalProgress] | None = None) -> pd.DataFrame:
+    """One row per run, oldest first: identity, the summary numbers, per-section share and flag counts; with
+    ``goals`` (evaluated over these runs), ``goal_<metric>`` (met: True, False, or empty where not measured)
+    and ``goal_<metric>_value`` per goal."""
     if not runs:
         return pd.DataFrame(columns=["run", "uid", "talk", "speaker", "recorded_at"])
     rows = []
-    for run in runs:
+    for n, run in enumerate(runs):
         row = {"run": run.id, "uid": run.uid, "talk": run.talk, "speaker": run.speaker,
                "recorded_at": run.recorded_at, "analysed_at": run.analysed_at, "framework": run.framework,
                "tool_version": run.tool_version, "source_path": run.source_path, "audio_sha256": run.audio_sha256,
@@ -161,14 +164,19 @@ def runs_table(runs: list[RunRow]) -> pd.DataFrame:
         row["share_unassigned"] = unassigned_share(run)
         for flag_type, count in run.flag_types.items():
             row[f"flag_type_{flag_type}"] = count
+        for goal in goals or []:
+            check = goal.checks[n]
+            row[f"goal_{goal.goal.metric.key}"] = check.met
+            row[f"goal_{goal.goal.metric.key}_value"] = check.value
         rows.append(row)
     table = pd.DataFrame(rows)
     flag_columns = sorted(c for c in table.columns if c.startswith("flag_type_"))
     table[flag_columns] = table[flag_columns].fillna(0).astype(int)
-    fixed = [c for c in table.columns if not c.startswith(("share_", "seconds_", "status_", "flag_type_"))]
+    goal_columns = [c for c in table.columns if c.startswith("goal_")]
+    fixed = [c for c in table.columns if not c.startswith(("share_", "seconds_", "status_", "flag_type_", "goal_"))]
     sections = section_columns(runs)
     ordered = fixed + [f"{kind}_{s}" for kind in ("share", "seconds", "status") for s in sections] \
-        + ["share_unassigned"] + flag_columns
+        + ["share_unassigned"] + flag_columns + goal_columns
     return table[ordered]
 
 

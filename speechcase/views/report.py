@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from speechcase.core.formatting import flag_title, format_duration, local_time, percent, span_label
+from speechcase.core.formatting import capitalised, flag_title, format_duration, local_time, percent, span_label
+from speechcase.rehearsals.goals import GoalCheck, GoalProgress, format_value
 from speechcase.rehearsals.report import FlagItem, Report
 
 esc = html.escape
@@ -25,7 +26,45 @@ def _numbers(report: Report) -> list[tuple[str, str]]:
         ("Pauses of 1 s or more", f"{m['pauses']:.0f} ({m['mid_sentence_pauses']:.0f} mid-sentence)"),
         *((f"Time on {s.title}", f"{percent(s.share)} (target {s.target[0] * 100:.0f}-{s.target[1] * 100:.0f} %)")
           for s in report.run.sections),
+        *_voice_and_wording(report),
     ]
+
+
+def _voice_and_wording(report: Report) -> list[tuple[str, str]]:
+    """Pitch and loudness variation, sentence length, vocabulary variety and repeated phrases, where measured."""
+    summary = report.document.summary
+    rows = []
+    if summary.pitch.get("measured"):
+        rows.append(("Pitch variation", f"{summary.pitch['sd_semitones']:.1f} semitones"))
+    energy = summary.energy
+    if energy.measured and energy.sd_db is not None:
+        fade = f"; fades by {energy.fade_db:.0f} dB at the end" if energy.fade_db else ""
+        rows.append(("Loudness variation", f"{energy.sd_db:.1f} dB between words{fade}"))
+    if (lengths := summary.sentence_length) is not None:
+        rows.append(("Sentence length", f"{lengths.mean_words:.0f} words on average, longest {lengths.longest_words}, "
+                                        f"{lengths.long} long"))
+    if (vocabulary := summary.vocabulary) is not None and vocabulary.mtld is not None:
+        rows.append(("Vocabulary variety (MTLD)", f"{vocabulary.mtld:.0f}"))
+    if (phrases := summary.repeated_phrases) is not None:
+        rows.append(("Repeated phrases", ", ".join(f"\u201c{p.phrase}\u201d x{p.count}" for p in phrases) or "none"))
+    return rows
+
+
+def _goal_state(goal: GoalProgress) -> str:
+    """``met``, ``missed`` or ``not measured`` in this take, with its value against the target."""
+    latest = goal.latest
+    if latest is None or latest.value is None:
+        return "not measured"
+    return (f"{'met' if latest.met else 'missed'}: {format_value(goal.goal.metric, latest.value)} "
+            f"(goal {goal.goal.target})")
+
+
+def _first_best(goal: GoalProgress) -> str:
+    def at(check: GoalCheck | None) -> str:
+        return "\u2013" if check is None or check.value is None else \
+            f"{format_value(goal.goal.metric, check.value)} (run {check.run_id})"
+
+    return f"first {at(goal.first)}, best {at(goal.best)}, this take {at(goal.latest)}"
 
 
 def _byline(report: Report) -> str:
@@ -50,6 +89,8 @@ white-space:pre-wrap}.by{color:#5a6473;font-size:.9rem}.about{color:#5a6473;font
 .badge{font-size:.8rem;background:#e3f4e8;color:#1e6b36;border-radius:4px;padding:0 .4rem;margin-left:.5rem}
 .badge.pending{background:#eef0f3;color:#5a6473}.said{color:#3b4250;font-style:italic}
 .label{font-weight:600;margin-right:.3rem}table{border-collapse:collapse}
+.goal.met{border-left:4px solid #1e6b36}.goal.missed{border-left:4px solid #c0392b}
+.goal.unmeasured{border-left:4px solid #7f8c8d}.goal-state{font-weight:600}.progress{color:#5a6473;font-size:.9rem}
 td{padding:.2rem 1rem .2rem 0;border-bottom:1px solid #e5e8ec}.empty{color:#5a6473}
 """
 
@@ -72,10 +113,25 @@ def render_html(report: Report) -> str:
         f'<h1>{esc(title)}</h1><p class="meta">{esc(_byline(report))}</p>'
         '<section id="coach"><h2>From your coach</h2>'
         + (f'<ol class="coach-notes">{coach}</ol>' if coach else '<p class="empty">No comments from your coach yet.</p>')
-        + '</section><section id="flags"><h2>Moments to work on</h2>'
+        + '</section>' + _goals_html(report.goals) + '<section id="flags"><h2>Moments to work on</h2>'
         + (f'<ol class="flag-list">{flags}</ol>' if flags else '<p class="empty">No flagged moments.</p>')
         + f'</section><section id="numbers"><h2>The numbers</h2><table>{rows}</table></section>'
         "</main></body></html>\n")
+
+
+def _goals_html(goals: list[GoalProgress]) -> str:
+    """The talk's goals, met or not in this take, each with first / best / this take and the sentence."""
+    if not goals:
+        return ""
+    items = []
+    for g in goals:
+        latest = g.latest
+        kind = "unmeasured" if latest is None or latest.met is None else "met" if latest.met else "missed"
+        items.append(f'<li class="goal {kind}" data-goal="{esc(g.goal.metric.key)}">'
+                     f'<span class="label">{esc(capitalised(g.goal.metric.label))}</span>'
+                     f'<span class="goal-state">{esc(_goal_state(g))}</span>'
+                     f'<p class="progress">{esc(_first_best(g))}. {esc(g.sentence)}</p></li>')
+    return f'<section id="goals"><h2>Your goals</h2><ol class="goals">{"".join(items)}</ol></section>'
 
 
 def _flag_html(item: FlagItem) -> str:
@@ -114,6 +170,11 @@ def render_markdown(report: Report) -> str:
     for c in report.coach:
         about = f" (on: {md(c.about)})" if c.about else ""
         lines.append(f"- **{md(span_label(c.start, c.end))}**{about}: {md(c.text)} \u2014 *{md(c.reviewer)}*")
+    if report.goals:
+        lines += ["", "## Your goals", ""]
+        for g in report.goals:
+            lines.append(f"- **{md(capitalised(g.goal.metric.label))}** {md(_goal_state(g))}. {md(_first_best(g))}. "
+                         f"{md(g.sentence)}")
     lines += ["", "## Moments to work on", ""]
     if not report.flags:
         lines.append("No flagged moments.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from speechcase.core.document import AnalysisDocument, RamblingTotals
+from speechcase.core.document import AnalysisDocument, EnergyNumbers, RamblingTotals, Summary
 from speechcase.core.formatting import format_duration
 from speechcase.core.types import SEVERITIES
 
@@ -46,6 +46,8 @@ def summary_lines(doc: AnalysisDocument, input_name: str, elapsed: float, from_c
         f"  Hedges      {len(doc.hedges)}"
         + (f" ({', '.join(sorted({h.text for h in doc.hedges}))})" if doc.hedges else ""),
         f"  Pitch       {_pitch_text(numbers.pitch)}",
+        f"  Loudness    {_energy_text(numbers.energy)}",
+        f"  Wording     {_wording_text(numbers)}",
         f"  Sections    {_balance_text(doc)}",
         f"  Rambling    {_rambling_text(numbers.rambling)}",
         f"  Structure   {_structure_text(numbers.extra)}",
@@ -59,6 +61,26 @@ def _pitch_text(pitch: dict[str, Any]) -> str:
         return f"not measured ({pitch['reason']})"
     return (f"median {pitch['median_hz']:.0f} Hz, varies {pitch['sd_semitones']:.1f} semitones "
             f"(range {pitch['range_semitones']:.1f})")
+
+
+def _energy_text(energy: EnergyNumbers) -> str:
+    if not energy.measured or energy.sd_db is None:
+        return f"not measured ({energy.reason or 'no loudness track'})"
+    fade = f"fades by {energy.fade_db:.0f} dB at the end" if energy.fade_db else "no fade at the end"
+    return f"varies {energy.sd_db:.1f} dB between words (range {energy.range_db or 0:.1f}); {fade}"
+
+
+def _wording_text(numbers: Summary) -> str:
+    lengths, vocabulary, phrases = numbers.sentence_length, numbers.vocabulary, numbers.repeated_phrases
+    if lengths is None:
+        return "not measured"
+    parts = [f"sentences of {lengths.mean_words:.0f} words on average (longest {lengths.longest_words}, "
+             f"{lengths.long} long)"]
+    if vocabulary is not None and vocabulary.mtld is not None:
+        parts.append(f"vocabulary variety (MTLD) {vocabulary.mtld:.0f}")
+    parts.append("repeated: " + ", ".join(f"“{p.phrase}” x{p.count}" for p in phrases) if phrases
+                 else "no repeated phrase")
+    return "; ".join(parts)
 
 
 def _balance_text(doc: AnalysisDocument) -> str:

@@ -14,16 +14,24 @@ Rules (thresholds in ``data/thresholds.toml``):
   high from 5 hedges.
 - ``monotone``: pitch spread under ``max_sd_semitones`` in consecutive
   windows lasting ``min_span`` s or more (see ``signals/vocal.py``); high from
-  two minutes. Never given for telephone-band audio.
+  two minutes. Loudness is evidence too: word levels in the span varying by
+  less than ``flat_db`` (flat in volume as well) raise the severity one level,
+  ``lively_db`` or more (emphasis carried by volume) lower it one level. Never
+  given for telephone-band audio.
+- ``fading_energy``: the words of the final stretch ``drop_db`` or more quieter
+  than the words before it (see ``signals/energy.py``); high from
+  ``high_drop_db``.
 """
 from __future__ import annotations
 
 import bisect
 
 from speechcase.analysis.config import Thresholds
+from speechcase.analysis.signals.energy import level_spread
 from speechcase.analysis.signals.pacing import rolling_wpm
 from speechcase.analysis.signals.timeline import merge_overlapping
-from speechcase.core.types import Filler, Flag, Interval, Pause, Phrase, Severity, Word
+from speechcase.core.formatting import format_duration
+from speechcase.core.types import SEVERITIES, Filler, Flag, Interval, Pause, Phrase, Severity, VocalEnergy, Word
 
 
 def _excerpt(words: list[Word], start: float, end: float, context: int = 4) -> str:
@@ -118,11 +126,51 @@ def hedging_flags(hedges: list[Phrase], decisions: list[Phrase], t: Thresholds) 
     return flags
 
 
-def monotone_flags(spans: list[tuple[Interval, float]], t: Thresholds) -> list[Flag]:
-    return [Flag("", "monotone", span.start, span.end, "high" if span.duration >= 120 else "medium",
-                 f"Flat pitch for {span.duration:.0f} s.",
-                 f"pitch varied by at most {sd:.1f} semitones (standard deviation per {t.vocal_window:.0f} s); "
-                 f"below {t.monotone_sd:.1f} sounds flat",
-                 "Lift your voice on the key number or the decision, and drop it at the end of a point; "
-                 "reading a sentence aloud with one stressed word per line helps.")
-            for span, sd in spans]
+def monotone_flags(spans: list[tuple[Interval, float]], t: Thresholds, words: list[Word] | None = None,
+                   energy: VocalEnergy | None = None) -> list[Flag]:
+    """Flat pitch over ``spans`` (from :func:`~speechcase.analysis.signals.vocal.monotone_spans`), with the
+    loudness of the span's words as evidence where it was measured."""
+    flags = []
+    for span, sd in spans:
+        severity: Severity = "high" if span.duration >= 120 else "medium"
+        message = f"Flat pitch for {span.duration:.0f} s."
+        evidence = (f"pitch varied by at most {sd:.1f} semitones (standard deviation per {t.vocal_window:.0f} s); "
+                    f"below {t.monotone_sd:.1f} sounds flat")
+        spread = level_spread(energy, words or [], span.start, span.end)
+        if spread is not None and spread < t.energy.flat_db:
+            severity = _shift(severity, -1)
+            message = f"Flat pitch and loudness for {span.duration:.0f} s."
+            evidence += (f"; loudness flat too: the words varied by {spread:.1f} dB (standard deviation), under "
+                         f"{t.energy.flat_db:.1f}")
+        elif spread is not None and spread >= t.energy.lively_db:
+            severity = _shift(severity, +1)
+            evidence += (f"; loudness varied by {spread:.1f} dB (standard deviation of the words), which carries "
+                         "some of the emphasis")
+        elif spread is not None:
+            evidence += f"; loudness varied by {spread:.1f} dB (standard deviation of the words)"
+        flags.append(Flag("", "monotone", span.start, span.end, severity, message, evidence,
+                          "Lift your voice on the key number or the decision, and drop it at the end of a point; "
+                          "reading a sentence aloud with one stressed word per line helps."))
+    return flags
+
+
+def _shift(severity: Severity, steps: int) -> Severity:
+    """``severity`` moved ``steps`` levels down the list (negative: more severe), kept within it."""
+    return SEVERITIES[min(max(SEVERITIES.index(severity) + steps, 0), len(SEVERITIES) - 1)]
+
+
+def fading_energy_flags(energy: VocalEnergy | None, t: Thresholds) -> list[Flag]:
+    """The voice fading away at the end of the talk (see :func:`~speechcase.analysis.signals.energy.find_fade`)."""
+    fade = energy.fade if energy else None
+    if fade is None:
+        return []
+    length = fade.end - fade.start
+    return [Flag(
+        "", "fading_energy", fade.start, fade.end, "high" if fade.drop >= t.energy.high_drop_db else "medium",
+        f"Your voice fades at the end: the last {format_duration(length)} is {fade.drop:.0f} dB quieter than the "
+        "rest of the talk.",
+        f"median word loudness {fade.tail_db:.1f} dB from {format_duration(fade.start)} against {fade.reference_db:.1f} "
+        f"dB before it; {t.energy.drop_db:.0f} dB is clearly audible, {t.energy.high_drop_db:.0f} dB close to half "
+        "as loud",
+        "Plan the close like the opening: take a breath before the conclusion and say its last sentence at full "
+        "voice; the end is what the interviewer remembers.")]

@@ -175,8 +175,20 @@ def _is_break(words: list[Word], norm: list[str], i: int, end: int, conjunctions
 
 
 def _links(words: list[Word], norm: list[str], s: Sentence, filled: set[str]) -> int:
+    return len(clause_breaks(words, norm, s, filled))
+
+
+def clause_breaks(words: list[Word], norm: list[str], s: Sentence, filled: set[str]) -> list[int]:
+    """Indices of the words of sentence ``s`` after which a clause ends (a comma, semicolon or dash, or a
+    linking conjunction next): where a run-on could be split into sentences.
+
+    Args:
+        norm: Every word of the transcript as :func:`norm_word` gives it.
+        filled: The filled-pause words ("um", "uh"), which are no clause of their own.
+    """
     conjunctions = set(rambling_cues()["chains"]["conjunctions"])
-    return sum(_is_break(words, norm, i, s.last_word, conjunctions, filled) for i in range(s.first_word, s.last_word - 1))
+    return [i for i in range(s.first_word, s.last_word - 1)
+            if _is_break(words, norm, i, s.last_word, conjunctions, filled)]
 
 
 def chain_spans(cues: list[SentenceCues], sentences: list[Sentence]) -> list[tuple[int, int]]:

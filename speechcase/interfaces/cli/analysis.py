@@ -68,6 +68,11 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
                    f"`speechcase history {run.talk}`).")
         for line in unmatched_lines(run.unmatched):
             click.echo(line)
+        if run.goals:
+            met = sum(g.latest is not None and g.latest.met is True for g in run.goals)
+            click.echo(f"Goals: {met} of {len(run.goals)} met in this take (`speechcase goals list {run.talk}`).")
+            for goal in run.goals:
+                click.echo(f"  {goal.sentence}")
     if timings:
         for stage, seconds in result.analysis.timings.items():
             click.echo(f"  {stage:<16}{seconds:8.3f} s", err=True)

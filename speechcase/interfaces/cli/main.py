@@ -1,8 +1,9 @@
 """The ``speechcase`` entry point: the command group with every command module registered on it.
 
 Commands: ``analyze | transcribe | dashboard | frameworks`` (:mod:`.analysis`), ``history | runs | compare |
-export | import`` (:mod:`.rehearsals`), ``review | review-stats | report`` (:mod:`.review`), ``batch``
-(:mod:`.batch`), ``cohort`` (:mod:`.cohort`), ``serve`` (:mod:`.serve`) and ``users`` (:mod:`.users`).
+export | import`` (:mod:`.rehearsals`), ``goals set | list | rm`` (:mod:`.goals`), ``review | review-stats |
+report`` (:mod:`.review`), ``batch`` (:mod:`.batch`), ``cohort`` (:mod:`.cohort`), ``serve`` (:mod:`.serve`)
+and ``users`` (:mod:`.users`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from speechcase.interfaces.cli import (  # noqa: F401  (each registers its comma
     analysis,
     batch,
     cohort,
+    goals,
     rehearsals,
     review,
     serve,

@@ -1,4 +1,5 @@
-"""``speechcase history | runs rm | runs reanalyze | compare | export | import``: the takes kept in the store."""
+"""``speechcase history | runs rm | runs reanalyze | compare | export | import``: the takes kept in the store (with
+the talk's goals, see :mod:`.goals`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,9 @@ from speechcase.interfaces.cli.app import main, open_cli_store, plural, store_op
 @click.option("--speaker", help="Only this speaker's talk (when several speakers share a talk name).")
 @store_option
 def history(talk: str | None, speaker: str | None, store_path: Path | None) -> None:
-    """List the runs of TALK (oldest first), or every talk with its number of runs."""
-    from speechcase.rehearsals.history import history_lines, talk_lines
+    """List the runs of TALK (oldest first) with its goals met or not, or every talk with its number of runs."""
+    from speechcase.rehearsals.goals import goal_progress
+    from speechcase.rehearsals.history import goal_lines, history_lines, talk_lines
 
     with open_cli_store(store_path, create=False) as store:
         if talk is None:
@@ -26,10 +28,14 @@ def history(talk: str | None, speaker: str | None, store_path: Path | None) -> N
             for line in talk_lines(talks):
                 click.echo(line)
             return
-        runs = store.runs(store.find_talk(talk, speaker))
-    for line in history_lines(runs):
+        found = store.find_talk(talk, speaker)
+        runs = store.runs(found)
+        progress = goal_progress(store, found, runs)
+    for line in history_lines(runs, progress):
         click.echo(line)
     _since_last(runs)
+    for line in goal_lines(progress):
+        click.echo(line)
 
 
 def _since_last(runs: list) -> None:
@@ -103,15 +109,18 @@ def compare(items: tuple[str, ...], output: Path, csv_path: Path | None, speaker
     targets, pace, fillers, pauses, rambling and flags across runs, and what changed
     since the last run).
     """
+    from speechcase.rehearsals.goals import talk_progress
     from speechcase.rehearsals.history import select_runs
     from speechcase.views.compare import write_csv, write_dashboard
 
     with open_cli_store(store_path, create=False) as store:
         runs = select_runs(store, items, speaker)
-    write_dashboard(runs, output)
-    click.echo(f"Wrote {output} ({plural(len(runs), 'run')}).")
+        progress = talk_progress(store, runs)
+    write_dashboard(runs, output, progress)
+    click.echo(f"Wrote {output} ({plural(len(runs), 'run')}"
+               + (f", {plural(len(progress), 'goal')}" if progress else "") + ").")
     if csv_path:
-        write_csv(runs, csv_path)
+        write_csv(runs, csv_path, progress)
         click.echo(f"Wrote {csv_path}")
     _since_last(runs)
 

@@ -153,7 +153,10 @@
     if (list) {
       list.addEventListener("click", function (event) {
         var item = event.target.closest(".flag");
-        if (item && !String(window.getSelection() || "")) { selectFlag(parseInt(item.dataset.flag, 10), true); }
+        if (!item || String(window.getSelection() || "")) { return; }
+        var moment = event.target.closest(".ts");  // one of the flag's moments: listen from there
+        selectFlag(parseInt(item.dataset.flag, 10), !moment);
+        if (moment) { seek(parseFloat(moment.dataset.t), true); }
       });
     }
     document.querySelectorAll(".transcript, .coach-notes").forEach(function (list) {

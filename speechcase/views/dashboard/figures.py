@@ -10,22 +10,25 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-from typing import Any
+from typing import Any, TypeVar
 
 from speechcase.core.document import AnalysisDocument as Talk
 from speechcase.core.formatting import format_duration, reading_text
-from speechcase.core.types import Flag, PaceWindow
+from speechcase.core.types import Flag, LevelWindow, PaceWindow
 from speechcase.views.dashboard.review import COACH_COLOUR, COACH_LANE, DISMISSED_COLOUR, FlagMark, ReviewView
 from speechcase.views.dashboard.settings import (
     FILLER_COLOURS,
+    LOUDNESS_COLOUR,
     PACE_COLOUR,
     PAUSE_COLOURS,
     SEVERITY_COLOURS,
     DashboardSettings,
 )
 
+#: A point of a line over time (a pace window, a loudness window).
+Window = TypeVar("Window", PaceWindow, LevelWindow)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-LANE_PX, PACE_PX, PANEL_GAP_PX, LEGEND_GAP_PX = 30, 230, 24, 34
+LANE_PX, PACE_PX, LOUDNESS_PX, PANEL_GAP_PX, LEGEND_GAP_PX = 30, 230, 110, 24, 34
 SECTIONS, SENTENCES, FILLED, DISCOURSE, PAUSES = "Sections", "Sentences", "Um / uh", "Discourse fillers", "Pauses"
 
 
@@ -63,13 +66,15 @@ def flag_hover(flag: Flag, settings: DashboardSettings) -> str:
             f"<br><i>Try:</i> {hover(flag.suggestion, limit)}<br><i>Click to listen</i>")
 
 
-def thin(line: list[PaceWindow], limit: int) -> list[PaceWindow]:
+def thin(line: list[Window], limit: int) -> list[Window]:
     """Every k-th window (and the last), so the line never has more than ``limit`` points."""
     if len(line) <= limit:
         return line
     step = math.ceil(len(line) / limit)
-    kept = line[::step]
-    return kept if kept[-1] is line[-1] else [*kept, line[-1]]
+    kept: list[Window] = line[::step]
+    if kept[-1] is not line[-1]:
+        kept.append(line[-1])
+    return kept
 
 
 def timeline_lanes(talk: Talk, settings: DashboardSettings, review: ReviewView | None = None) -> list[str]:
@@ -85,15 +90,19 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
     lanes = timeline_lanes(talk, settings, review)
     end = ms(max(talk.duration, talk.words[-1].end if talk.words else 0))
     pace_range = _pace_range(talk, settings)
+    loudness = _loudness_trace(talk, settings)
     traces = (_section_traces(talk, colours) + [_sentence_trace(talk, colours, settings)]
               + _coach_traces(talk, settings, review) + _flag_traces(talk, settings, review)
               + _filler_traces(talk) + _pause_traces(talk)
               + [_section_bands(talk, colours, pace_range), _target_band(end, settings),
-                 _pace_trace(talk, settings)])
+                 _pace_trace(talk, settings)] + ([loudness] if loudness else []))
     lane_px = LANE_PX * len(lanes)
-    plot_px = lane_px + PACE_PX + PANEL_GAP_PX
+    loud_px = LOUDNESS_PX + PANEL_GAP_PX if loudness else 0
+    plot_px = lane_px + PACE_PX + PANEL_GAP_PX + loud_px
     height = plot_px + 8 + 90
-    split = PACE_PX / plot_px
+    bottom = LOUDNESS_PX / plot_px if loudness else 0.0  # the loudness panel, under the pace panel
+    pace_from = bottom + PANEL_GAP_PX / plot_px if loudness else 0.0
+    split = pace_from + PACE_PX / plot_px
     tick = "%-H:%M:%S" if end >= 3_600_000 else "%-M:%S"
     annotations = [{"xref": "x domain", "x": 1, "yref": "y", "y": settings.slow_wpm, "yshift": 2,
                     "xanchor": "right", "yanchor": "bottom", "showarrow": False,
@@ -111,8 +120,8 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
         "legend": {"orientation": "h", "x": 0, "y": -LEGEND_GAP_PX / plot_px, "yanchor": "top", "font": {"size": 12},
                    "itemclick": False, "itemdoubleclick": False, "traceorder": "normal"},
         "xaxis": {"type": "date", "range": [0.5, end], "tickformat": tick, "hoverformat": tick,
-                  "showgrid": True, "gridcolor": "#EEEEEE", "anchor": "y", "ticks": "outside"},
-        "yaxis": {"domain": [0, split], "title": {"text": "words per minute"}, "fixedrange": True,
+                  "showgrid": True, "gridcolor": "#EEEEEE", "anchor": "y3" if loudness else "y", "ticks": "outside"},
+        "yaxis": {"domain": [pace_from, split], "title": {"text": "words per minute"}, "fixedrange": True,
                   "range": pace_range, "gridcolor": "#EEEEEE", "zeroline": False},
         "yaxis2": {"domain": [split + PANEL_GAP_PX / plot_px, 1], "type": "category",
                    "categoryorder": "array", "categoryarray": lanes, "range": [len(lanes) - 0.5, -0.5],
@@ -120,6 +129,10 @@ def timeline_figure(talk: Talk, colours: dict[str, str], settings: DashboardSett
         "annotations": annotations,
         "meta": {"lanes": lanes},
     }
+    if loudness:
+        layout["yaxis3"] = {"domain": [0, bottom], "title": {"text": "loudness (dB)"}, "fixedrange": True,
+                            "range": _loudness_range(talk), "gridcolor": "#EEEEEE", "zeroline": True,
+                            "zerolinecolor": "#999999", "ticksuffix": ""}
     return {"data": traces + _legend_traces(talk), "layout": layout}
 
 
@@ -180,16 +193,34 @@ def _flag_traces(talk: Talk, settings: DashboardSettings, review: ReviewView | N
                    for f in flags]
         texts = [flag_hover(f, settings) + _review_hover(review.mark(f.id), settings) for f in flags]
         name = html.escape(settings.flag_title(flag_type), quote=False)
+        marked = any(f.marks for f in flags)  # the marks tell where; the bar only spans them, faintly
         traces.append(_bar(lane, [f.start for f in flags], [f.end for f in flags], name=name,
-                           marker={"color": colours, "opacity": 0.85, "line": {"width": 0},
-                                   "pattern": {"shape": ["/" if f.severity == "high" else "" for f in flags],
+                           marker={"color": colours, "opacity": 0.3 if marked else 0.85, "line": {"width": 0},
+                                   "pattern": {"shape": ["/" if f.severity == "high" and not marked else ""
+                                                         for f in flags],
                                                "fgcolor": "white", "size": 6, "solidity": 0.25}},
                            hovertext=texts, customdata=indices, meta="flag"))
         traces.append(_points(lane, [f.start for f in flags], name=name, showlegend=False,
                               marker={"symbol": "triangle-right", "size": 11, "color": colours,
                                       "line": {"width": 1, "color": "#222222"}},
                               hovertext=texts, customdata=indices, meta="flag"))
+        if marked:
+            traces.append(_mark_trace(lane, flags, colours, settings))
     return traces
+
+
+def _mark_trace(lane: str, flags: list[Flag], colours: list[str], settings: DashboardSettings) -> dict[str, Any]:
+    """The moments a flag is about (each time a phrase was said, where a sentence could end), each a point that
+    plays from there."""
+    points = [(m, f, colour) for f, colour in zip(flags, colours) for m in f.marks]
+    what = {"long_sentence": "a full stop would fit here"}
+    return _points(lane, [(m.start + m.end) / 2 for m, _, _ in points], name="where", showlegend=False,
+                   marker={"symbol": "diamond", "size": 9, "color": [c for _, _, c in points],
+                           "line": {"width": 1, "color": "#222222"}},
+                   hovertext=[f"<b>{html.escape(settings.flag_title(f.type))}</b> · {format_duration(m.start)}"
+                              f"<br>{hover(what.get(f.type, f.message), settings.max_hover_chars)}"
+                              "<br><i>Click to listen</i>" for m, f, _ in points],
+                   customdata=[max(0.0, m.start - 0.5) for m, _, _ in points], meta="seek")
 
 
 def _review_hover(mark: FlagMark | None, settings: DashboardSettings) -> str:
@@ -279,6 +310,27 @@ def _pace_trace(talk: Talk, settings: DashboardSettings) -> dict[str, Any]:
             "line": {"color": PACE_COLOUR, "width": 2.5, "shape": "spline", "smoothing": 0.6},
             "hoverinfo": "text", "hovertext": [f"{span_text(w.start, w.end)}: <b>{w.wpm:.0f} wpm</b>" for w in line],
             "customdata": [w.start for w in line], "meta": "seek"}
+
+
+def _loudness_trace(talk: Talk, settings: DashboardSettings) -> dict[str, Any] | None:
+    """Loudness over time: the words' median level in rolling windows, dB against the talk's own (0 = as
+    loud as usual); ``None`` where loudness was not measured."""
+    line = thin(talk.loudness, settings.max_line_points)
+    if not line:
+        return None
+    return {"type": "scatter", "mode": "lines", "xaxis": "x", "yaxis": "y3", "name": "Loudness (10 s rolling)",
+            "x": [ms((w.start + w.end) / 2) for w in line], "y": [w.db for w in line],
+            "line": {"color": LOUDNESS_COLOUR, "width": 2, "shape": "spline", "smoothing": 0.6},
+            "hoverinfo": "text",
+            "hovertext": [f"{span_text(w.start, w.end)}: <b>{w.db:+.1f} dB</b> against the talk's usual level"
+                          for w in line],
+            "customdata": [w.start for w in line], "meta": "seek"}
+
+
+def _loudness_range(talk: Talk) -> list[float]:
+    """At least +-6 dB, so a steady voice draws as the flat line it is."""
+    values = [w.db for w in talk.loudness]
+    return [min(-6.0, min(values) - 1), max(6.0, max(values) + 1)]
 
 
 def _legend_traces(talk: Talk) -> list[dict[str, Any]]:

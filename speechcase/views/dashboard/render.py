@@ -167,6 +167,12 @@ def flag_item(index: int, flag: Flag, settings: DashboardSettings, mark: FlagMar
              if mark else "")
     comment = (f'<p class="coach-comment"><span class="label">Coach</span> {esc(mark.comment)}</p>'
                if mark and mark.comment else "")
+    where = ""
+    if flag.marks:
+        label = "Split at" if flag.type == "long_sentence" else "Said at"
+        where = (f'<p class="marks"><span class="label">{label}</span> '
+                 + " ".join(f'<button type="button" class="ts" data-t="{max(0.0, m.start - 0.5):.2f}">'
+                            f'{format_duration(m.start)}</button>' for m in flag.marks) + "</p>")
     return (f'<li class="flag sev-{esc(flag.severity)}{reviewed}" data-flag="{index}" id="flag-{index}" '
             f'data-flag-id="{esc(flag.id)}">'
             f'<button type="button" class="flag-play" data-flag="{index}" '
@@ -174,7 +180,7 @@ def flag_item(index: int, flag: Flag, settings: DashboardSettings, mark: FlagMar
             f'<span aria-hidden="true">\u25b6</span> {span_text(flag.start, flag.end)}</button>'
             f'<span class="sev">{esc(flag.severity)}</span><span class="flag-title">{esc(settings.flag_title(flag.type))}'
             f'</span><span class="flag-id">{esc(flag.id)}</span>{badge}'
-            f'<p class="message">{esc(flag.message)}</p>{evidence}'
+            f'<p class="message">{esc(flag.message)}</p>{evidence}{where}'
             f'<p class="suggestion"><span class="label">Try</span> {esc(flag.suggestion)}</p>{comment}</li>')
 
 
@@ -240,7 +246,13 @@ def _sentence_html(talk: Talk, sentence: Sentence) -> str:
     for p in talk.pauses:
         if p.kind == "mid_sentence" and sentence.start <= p.start < sentence.end:
             events.append((p.start, f'<span class="pause-mark" title="silence">\u23f8 {p.end - p.start:.1f} s</span>'))
+    for flag in talk.flags:
+        if flag.type == "long_sentence":
+            events += [(m.start + 1e-3, '<span class="split-mark" title="a full stop would fit here">/</span>')
+                       for m in flag.marks if sentence.start <= m.start < sentence.end]
     events.sort(key=lambda e: e[0])
+    repeats = sorted((o.start, o.end, phrase.text) for phrase in talk.repeated_phrases if phrase.flagged
+                     for o in phrase.occurrences if o.end > sentence.start and o.start < sentence.end)
     asr = [f for f in talk.fillers if f.source != "acoustic" and f.end >= sentence.start and f.start <= sentence.end]
     starts = [f.start for f in asr]
     parts: list[str] = []
@@ -259,6 +271,9 @@ def _sentence_html(talk: Talk, sentence: Sentence) -> str:
         text = esc(word.text)
         marked = (f'<mark class="filler {esc(hit.kind)}" title="{esc(hit.kind.replace("_", " "))}">{text}</mark>'
                   if hit else text)
+        repeat = next((phrase for start, end, phrase in repeats if start <= middle <= end), None)
+        if repeat is not None and not hit:
+            marked = f'<mark class="repeat" title="{esc("repeated phrase: " + repeat)}">{text}</mark>'
         if glue and parts:
             parts[-1] += marked
         else:

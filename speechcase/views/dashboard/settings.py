@@ -14,6 +14,7 @@ UNSEGMENTED_COLOUR = "#DDDDDD"
 #: Okabe-Ito colours for what needs to stand out; severity is also written out, never told by colour alone.
 SEVERITY_COLOURS = {"high": "#D55E00", "medium": "#E69F00", "low": "#56B4E9"}
 PACE_COLOUR = "#004488"
+LOUDNESS_COLOUR = "#AA3377"
 FILLER_COLOURS = {"filled_pause": "#CC79A7", "discourse": "#009E73"}
 PAUSE_COLOURS = {"between_sentences": "#999999", "mid_sentence": "#332288"}
 STATUS_COLOURS = {"ok": "#009E73", "under": "#56B4E9", "over": "#D55E00", "missing": "#999999"}
@@ -23,6 +24,10 @@ STATUS_COLOURS = {"ok": "#009E73", "under": "#56B4E9", "over": "#D55E00", "missi
 class DashboardSettings:
     slow_wpm: float
     fast_wpm: float
+    monotone_semitones: float
+    lively_semitones: float
+    flat_db: float
+    long_sentence_words: int
     fillers_rare: float
     fillers_frequent: float
     areas: dict[str, tuple[str, ...]]
@@ -45,7 +50,9 @@ def default_settings() -> DashboardSettings:
     verdicts, limits = data["verdicts"], data["limits"]
     thresholds = default_thresholds()
     return DashboardSettings(
-        slow_wpm=thresholds.slow_wpm, fast_wpm=thresholds.fast_wpm,
+        slow_wpm=thresholds.slow_wpm, fast_wpm=thresholds.fast_wpm, monotone_semitones=thresholds.monotone_sd,
+        lively_semitones=float(data["voice"]["lively_semitones"]), flat_db=thresholds.energy.flat_db,
+        long_sentence_words=thresholds.long_sentences.max_words,
         fillers_rare=float(verdicts["fillers_rare"]), fillers_frequent=float(verdicts["fillers_frequent"]),
         areas={area: tuple(types) for area, types in data["areas"].items()},
         flag_titles={str(k): str(v) for k, v in data["flag_titles"].items()},

@@ -1,4 +1,4 @@
-"""One plain-language verdict line per area (pacing, fillers, structure, time balance).
+"""One plain-language verdict line per area (pacing, fillers, voice, wording, structure, time balance).
 
 A verdict has a level a reader can scan (good / watch / work on / not measured)
 and a sentence that says why, with the numbers. Which flag types count for
@@ -33,7 +33,8 @@ class Verdict:
 
 
 def verdicts(talk: Talk, settings: DashboardSettings) -> list[Verdict]:
-    return [_pacing(talk, settings), _fillers(talk, settings), _structure(talk, settings), _balance(talk, settings)]
+    return [_pacing(talk, settings), _fillers(talk, settings), _voice(talk, settings), _wording(talk, settings),
+            _structure(talk, settings), _balance(talk, settings)]
 
 
 def _flags_in(talk: Talk, settings: DashboardSettings, area: str) -> list[Flag]:
@@ -83,6 +84,48 @@ def _fillers(talk: Talk, s: DashboardSettings) -> Verdict:
         level, text = "work", (f"Frequent: {rate:.1f} per minute, mostly {common}; listeners start counting "
                                f"them from about {s.fillers_frequent:.0f} per minute.")
     return Verdict("fillers", "Fillers", _worst(level, flags), text + _flag_note(flags, s))
+
+
+def _voice(talk: Talk, s: DashboardSettings) -> Verdict:
+    """Pitch and loudness: how much the voice moves, and whether it fades at the end."""
+    flags = _flags_in(talk, s, "voice")
+    pitch, energy = talk.summary.pitch, talk.summary.energy
+    if not pitch.get("measured"):
+        return Verdict("voice", "Voice", _worst("unmeasured", flags),
+                       f"Not measured ({pitch.get('reason', 'no pitch track')})." + _flag_note(flags, s))
+    sd = float(pitch["sd_semitones"])
+    if sd < s.monotone_semitones:
+        level, text = "watch", (f"Flat: pitch varies {sd:.2f} semitones, under the {s.monotone_semitones:.1f} "
+                                "below which a voice sounds flat.")
+    elif sd < s.lively_semitones:
+        level, text = "good", f"Varied: pitch moves {sd:.1f} semitones."
+    else:
+        level, text = "good", f"Lively: pitch moves {sd:.1f} semitones."
+    if energy.measured and energy.sd_db is not None:
+        flat = " (flat)" if energy.sd_db < s.flat_db else ""
+        text += f" Loudness varies {energy.sd_db:.1f} dB between words{flat}"
+        text += f", and fades by {energy.fade_db:.0f} dB at the end." if energy.fade_db else "."
+    else:
+        text += f" Loudness not measured ({energy.reason or 'no loudness track'})."
+    return Verdict("voice", "Voice", _worst(level, flags), text + _flag_note(flags, s))
+
+
+def _wording(talk: Talk, s: DashboardSettings) -> Verdict:
+    """Sentence length, vocabulary variety and repeated phrases."""
+    flags = _flags_in(talk, s, "wording")
+    lengths, vocabulary, phrases = (talk.summary.sentence_length, talk.summary.vocabulary,
+                                    talk.summary.repeated_phrases)
+    if lengths is None:
+        return Verdict("wording", "Wording", _worst("unmeasured", flags),
+                       "Not measured in this analysis (made by an older speechcase)." + _flag_note(flags, s))
+    parts = [f"Sentences of {lengths.mean_words:.0f} words on average (longest {lengths.longest_words})"
+             + (f", {lengths.long} over {s.long_sentence_words}" if lengths.long else "") + "."]
+    if vocabulary is not None and vocabulary.mtld is not None:
+        parts.append(f"Vocabulary variety (MTLD) {vocabulary.mtld:.0f}.")
+    if phrases:
+        parts.append("Said again and again: " + ", ".join(f"“{p.phrase}” x{p.count}" for p in phrases[:3])
+                     + ".")
+    return Verdict("wording", "Wording", _worst("good", flags), " ".join(parts) + _flag_note(flags, s))
 
 
 def _structure(talk: Talk, s: DashboardSettings) -> Verdict:
