@@ -33,9 +33,10 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
-#: steady voiced stretches), so cached transcripts from older versions are made
-#: again instead of lacking it.
-TRANSCRIPT_VERSION = 3
+#: steady voiced stretches; v4: lost stretches of speech decoded again, see
+#: ``redecode.py``), so cached transcripts from older versions are made again
+#: instead of lacking it.
+TRANSCRIPT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,8 @@ def with_speech(transcript: Transcript, speech: list[Interval]) -> Transcript:
                    speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech])
 
 
-def _decode_kwargs(options: DecodeOptions) -> dict:
+def decode_kwargs(options: DecodeOptions) -> dict:
+    """faster-whisper's ``transcribe`` arguments for ``options`` (language, beam, word times, hotwords, prompt)."""
     return dict(language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
                 hotwords=options.hotwords, initial_prompt=options.initial_prompt,
                 condition_on_previous_text=options.condition_on_previous_text)
@@ -203,7 +205,7 @@ def _sequential(whisper, audio: Audio, chunks: list[Interval], options: DecodeOp
     sr = audio.sample_rate
     stamps = [{"start": int(c.start * sr), "end": int(c.end * sr)} for c in chunks]
     clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in stamps]) if stamps else audio.samples
-    segments, _ = whisper.transcribe(clipped, vad_filter=False, **_decode_kwargs(options))
+    segments, _ = whisper.transcribe(clipped, vad_filter=False, **decode_kwargs(options))
     return restore_speech_timestamps(segments, stamps, sr) if stamps else segments
 
 
@@ -235,7 +237,7 @@ def _batched(whisper, audio: Audio, options: DecodeOptions,
             audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
             vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
                             "speech_pad_ms": int(options.vad_pad * 1000)},
-            **_decode_kwargs(options))
+            **decode_kwargs(options))
         if on_decoding and first == 0:
             on_decoding()  # after faster-whisper's first voice-activity pass, its memory peak
         yield from _pieces(segments, first / sr)

@@ -1,11 +1,12 @@
 """Fillers found in the transcript, matched against the cue lists in ``data/fillers.toml``."""
 from __future__ import annotations
 
+import bisect
 import functools
 
 from speechcase.analysis.text import normalise
 from speechcase.core.files import data_file
-from speechcase.core.types import Filler, Word
+from speechcase.core.types import Filler, Interval, Word
 
 
 @functools.lru_cache(maxsize=1)
@@ -19,12 +20,32 @@ def cue_lists() -> dict:
 MAX_STRETCH = 1.0
 
 
-def filled_pauses(words: list[Word]) -> list[Filler]:
-    """Every um/uh/er/ah/hmm the transcript contains, stretched back to where it was most likely said."""
+def filled_pauses(words: list[Word], speech: list[Interval] | None = None) -> list[Filler]:
+    """Every um/uh/er/ah/hmm the transcript contains, stretched back to where it was most likely said.
+
+    Args:
+        words: The transcript's words.
+        speech: Voice-activity regions, when known: a filled pause is voiced, so it is never stretched back
+            into a silence (a sentence-initial "Um" after a pause would otherwise start in the pause).
+
+    Returns:
+        The filled pauses, ``source="asr"``.
+    """
     cues = set(cue_lists()["filled_pause"]["words"])
+    starts = [r.start for r in speech or []]
     found = []
     for i, w in enumerate(words):
         if normalise(w.text) in cues:
-            start = max(words[i - 1].end, w.start - MAX_STRETCH) if i else w.start
-            found.append(Filler(normalise(w.text), "filled_pause", round(min(start, w.start), 3), w.end, "asr"))
+            start = min(max(words[i - 1].end, w.start - MAX_STRETCH) if i else w.start, w.start)
+            if speech:
+                start = _out_of_silence(start, w.start, speech, starts)
+            found.append(Filler(normalise(w.text), "filled_pause", round(start, 3), w.end, "asr"))
     return found
+
+
+def _out_of_silence(start: float, latest: float, speech: list[Interval], starts: list[float]) -> float:
+    """``start`` moved forward to the next speech when it lies in a silence, but never past ``latest``."""
+    k = bisect.bisect_right(starts, start) - 1
+    if k >= 0 and speech[k].end > start:
+        return start  # inside speech
+    return min(speech[k + 1].start, latest) if k + 1 < len(speech) else start
