@@ -132,6 +132,19 @@ def test_filled_pause_starts_where_the_previous_word_ends():
     assert [(f.text, f.start, f.end) for f in filled_pauses(words)] == [("um", 0.5, 0.9), ("uh", 3.0, 4.1)]
 
 
+def test_a_filled_pause_written_again_at_one_moment_counts_once():
+    """tiny.en's words for a real run of six "uh" (mfa_micro_uhuh): it loops, writing "uh" 8 times at 5.52 s."""
+    from speechcase.analysis.signals.fillers import filled_pauses
+
+    timed = [("Montreal,", 0.82, 1.32), ("uh,", 3.36, 3.36), ("uh,", 3.36, 3.58), ("uh,", 4.56, 4.68),
+             ("uh,", 4.8, 4.8), ("uh,", 5.44, 5.5), *[("uh,", 5.52, 5.52)] * 7, ("uh,", 5.54, 5.54),
+             ("forced", 5.68, 5.68), ("to", 5.68, 5.84)]
+    words = [Word(t, s, e, 0.9) for t, s, e in timed]
+    found = filled_pauses(words)
+    assert len(found) == 5  # six spoken; the two at 3.36 s have their own time, so both count
+    assert found[-1].end == 5.54  # the repeats only lengthen the last one
+
+
 @pytest.mark.slow
 def test_transcript_to_dict_equals_asdict(analysed):
     """The fast field-by-field form must be exactly what dataclasses.asdict gives."""
