@@ -19,6 +19,20 @@ def test_a_long_stretch_of_speech_written_only_as_fillers_is_unwritten():
     assert unwritten_stretches(words, speech) == [Interval(0.0, 16.4)]
 
 
+def test_words_copied_from_the_hotwords_do_not_count_as_written():
+    # Whisper base answered 24 s of speech with "I think, uh, I think," (from the hotwords "Um, so, uh, I think,
+    # hmm, yeah."); the same words in fluent speech are anchored by the words around them
+    speech = [Interval(46.9, 47.4), Interval(47.8, 64.4), Interval(64.6, 65.2)]
+    words = _words([("calls.", 47.0, 47.4), ("I", 49.2, 49.3), ("think,", 49.3, 49.6), ("uh,", 51.6, 52.0),
+                    ("I", 54.3, 54.4), ("think,", 54.4, 54.7), ("Against", 64.6, 65.0), ("the", 65.0, 65.2)])
+    hotwords = "Um, so, uh, I think, hmm, yeah."
+    assert unwritten_stretches(words, speech, hotwords) == [Interval(47.4, 64.6)]
+    assert unwritten_stretches(words, speech) == [Interval(49.6, 54.3), Interval(54.7, 64.6)]  # copies kept
+    fluent = _words([("So", 0.0, 0.2), ("I", 0.2, 0.3), ("think,", 0.3, 0.6), ("yeah.", 0.6, 1.0), ("We", 1.2, 1.4),
+                     ("shipped", 1.4, 1.9), ("it.", 1.9, 2.2)])
+    assert unwritten_stretches(fluent, [Interval(0.0, 2.2)], hotwords) == []
+
+
 def test_fluent_speech_and_long_silences_are_not_unwritten():
     # 1.5 s of speech between two words (a held breath, a laugh) and a 10 s silence: nothing lost
     speech = [Interval(0.0, 2.0), Interval(2.2, 3.7), Interval(14.0, 16.0)]

@@ -1,15 +1,16 @@
 """Speech Whisper left unwritten, decoded again on its own.
 
 Batched decoding with the disfluency hotwords sometimes answers a whole window
-of up to 30 s with the start of the hotwords ("Um, uh,") and nothing else:
-faster-whisper gives each window the hotwords as earlier text and decodes it
-without timestamps, so an end-of-text right after a copied "Um," loses every
-word of the window. On talks rendered for ``benchmarks/talks`` it struck 3 of
-10 training talks (each lost 15-45 s of speech; a third of the words of
-a two-minute talk).
+of up to 30 s with the start of the hotwords ("Um, uh,"; with Whisper base
+"I think, uh, I think,") and nothing else: faster-whisper gives each window the
+hotwords as earlier text and decodes it without timestamps, so an end-of-text
+right after a copied "Um," loses every word of the window. On talks rendered
+for ``benchmarks/talks`` it struck 3 of 10 training talks with tiny.en (each
+lost 15-45 s of speech; a third of the words of a two-minute talk).
 
 The voice-activity regions show it: many seconds of speech between two
-written words, or between words that are only filled pauses. Such a stretch
+written words, or between words that are only filled pauses or words of the
+hotwords (4 s of speech hold about ten words, never only "so, I think"). Such a stretch
 is decoded once more as one sequential stream with timestamps (the failure
 needs the timestamp-free batched window) and the same hotwords, and its words
 replace the ones it had, when they are more. A stretch that holds no speech
@@ -34,12 +35,22 @@ MIN_UNWRITTEN_SPEECH = 4.0
 PAD = 0.2
 
 
-def unwritten_stretches(words: list[Word], speech: list[Interval],
+def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str | None = None,
                         min_speech: float = MIN_UNWRITTEN_SPEECH) -> list[Interval]:
-    """Stretches between consecutive written words (filled pauses do not count as written) that hold at least
-    ``min_speech`` seconds of voice activity."""
-    filled = set(cue_lists()["filled_pause"]["words"])
-    anchors = [w for w in words if normalise(w.text) not in filled]
+    """Stretches between consecutive written words that hold at least ``min_speech`` seconds of voice activity.
+
+    Args:
+        words: The transcript's words.
+        speech: Voice-activity regions.
+        prompt: The hotwords (or prompt) Whisper was given: its words do not count as written, nor do filled
+            pauses.
+        min_speech: Seconds of speech that make a stretch unwritten.
+
+    Returns:
+        The stretches, from the end of the written word before to the start of the one after.
+    """
+    ignored = set(cue_lists()["filled_pause"]["words"]) | {normalise(t) for t in (prompt or "").split()}
+    anchors = [w for w in words if normalise(w.text) not in ignored]
     edges = [0.0, *[t for w in anchors for t in (w.start, w.end)], max((r.end for r in speech), default=0.0)]
     starts = [r.start for r in speech]
     found = []
@@ -72,7 +83,8 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
         from the second decoding, when it wrote more words than the first.
     """
     speech = transcript.speech or []
-    stretches = unwritten_stretches(transcript.words, speech)
+    stretches = unwritten_stretches(transcript.words, speech, " ".join(filter(None, (options.hotwords,
+                                                                                      options.initial_prompt))))
     if not stretches:
         return transcript
     whisper = load_model(model.load, compute_type, threads)

@@ -37,9 +37,9 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
 #: steady voiced stretches; v4: lost stretches of speech decoded again, see
-#: ``redecode.py``), so cached transcripts from older versions are made again
-#: instead of lacking it.
-TRANSCRIPT_VERSION = 4
+#: ``redecode.py``; v5: words of the hotwords do not count as written there),
+#: so cached transcripts from older versions are made again instead of lacking it.
+TRANSCRIPT_VERSION = 5
 
 
 @dataclass(frozen=True)
