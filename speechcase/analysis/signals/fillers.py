@@ -30,8 +30,9 @@ def filled_pauses(words: list[Word], speech: list[Interval] | None = None) -> li
 
     Args:
         words: The transcript's words.
-        speech: Voice-activity regions, when known: a filled pause is voiced, so it is never stretched back
-            into a silence (a sentence-initial "Um" after a pause would otherwise start in the pause).
+        speech: Voice-activity regions, when known: a filled pause is one stretch of voice, so it is never
+            stretched back across a silence (a sentence-initial "Um" after a pause would otherwise start in the
+            pause or in the sentence before; with Whisper base that moved half of them into the wrong sentence).
 
     A filled pause Whisper wrote again at the same moment (:data:`REPEAT_GAP`) counts once.
 
@@ -48,7 +49,7 @@ def filled_pauses(words: list[Word], speech: list[Interval] | None = None) -> li
                 continue
             start = min(max(words[i - 1].end, w.start - MAX_STRETCH) if i else w.start, w.start)
             if speech:
-                start = _out_of_silence(start, w.start, speech, starts)
+                start = _after_last_silence(start, w, speech, starts)
             found.append(Filler(normalise(w.text), "filled_pause", round(start, 3), w.end, "asr"))
     return found
 
@@ -60,9 +61,10 @@ def _written_again(words: list[Word], i: int, cues: set[str]) -> bool:
             and 0 <= w.start - before.end < REPEAT_GAP)
 
 
-def _out_of_silence(start: float, latest: float, speech: list[Interval], starts: list[float]) -> float:
-    """``start`` moved forward to the next speech when it lies in a silence, but never past ``latest``."""
-    k = bisect.bisect_right(starts, start) - 1
-    if k >= 0 and speech[k].end > start:
-        return start  # inside speech
-    return min(speech[k + 1].start, latest) if k + 1 < len(speech) else start
+def _after_last_silence(start: float, word: Word, speech: list[Interval], starts: list[float]) -> float:
+    """``start`` moved forward to the start of the speech region the word ends in: a filled pause is one
+    stretch of voice, so it starts after the last silence before its end (where a sentence-initial "Um" was
+    said), never in or before that silence. A word that ends in a silence (placed late, after its voice) keeps
+    to the region before it."""
+    k = bisect.bisect_right(starts, word.end) - 1
+    return start if k < 0 else min(max(start, speech[k].start), word.end)
