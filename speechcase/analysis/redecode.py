@@ -12,8 +12,9 @@ The voice-activity regions show it: many seconds of speech between two
 written words, or between words that are only filled pauses or words of the
 hotwords (4 s of speech hold about ten words, never only "so, I think"). Such a stretch
 is decoded once more as one sequential stream with timestamps (the failure
-needs the timestamp-free batched window) and the same hotwords, and its words
-replace the ones it had, when they are more. A stretch that holds no speech
+needs the timestamp-free batched window) and the same hotwords; when that too
+copies the hotwords (Whisper base does), without them. Its words replace the
+ones it had, when they are more. A stretch that holds no speech
 Whisper can write (laughter, noise) gets nothing new.
 """
 from __future__ import annotations
@@ -83,26 +84,39 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
         from the second decoding, when it wrote more words than the first.
     """
     speech = transcript.speech or []
-    stretches = unwritten_stretches(transcript.words, speech, " ".join(filter(None, (options.hotwords,
-                                                                                      options.initial_prompt))))
+    prompt = " ".join(filter(None, (options.hotwords, options.initial_prompt)))
+    stretches = unwritten_stretches(transcript.words, speech, prompt)
     if not stretches:
         return transcript
     whisper = load_model(model.load, compute_type, threads)
     words = list(transcript.words)
-    sr = audio.sample_rate
     for stretch in stretches:
-        first, last = max(0.0, stretch.start - PAD), min(audio.duration, stretch.end + PAD)
-        clip = audio.samples[int(first * sr):int(last * sr)]
-        segments, _ = whisper.transcribe(clip, vad_filter=False,
-                                         **{**decode_kwargs(options), "without_timestamps": False,
-                                            "condition_on_previous_text": False})
-        new = [replace(w, start=round(w.start + first, 3), end=round(w.end + first, 3))
-               for s in segments for w in _words(s) if stretch.start <= w.start + first < stretch.end]
-        new = drop_phantom_words(new, speech)
+        new = _decode(whisper, audio, stretch, options, speech)
+        if unwritten_stretches(new, _within(speech, stretch), prompt):  # the hotwords were copied again
+            new = _decode(whisper, audio, stretch, replace(options, hotwords=None, initial_prompt=None), speech)
         inside = [w for w in words if stretch.start <= w.start < stretch.end]
         if len(new) > len(inside):
             words = [w for w in words if not stretch.start <= w.start < stretch.end] + new
     return replace(transcript, words=sorted(words, key=lambda w: w.start))
+
+
+def _decode(whisper, audio: Audio, stretch: Interval, options: DecodeOptions, speech: list[Interval]) -> list[Word]:
+    """Words of one stretch, decoded on its own as one sequential stream with timestamps (which the failure
+    needs off); Whisper base copies the hotwords even so, and is then decoded without them."""
+    sr = audio.sample_rate
+    first, last = max(0.0, stretch.start - PAD), min(audio.duration, stretch.end + PAD)
+    segments, _ = whisper.transcribe(audio.samples[int(first * sr):int(last * sr)], vad_filter=False,
+                                     **{**decode_kwargs(options), "without_timestamps": False,
+                                        "condition_on_previous_text": False})
+    new = [replace(w, start=round(w.start + first, 3), end=round(w.end + first, 3))
+           for s in segments for w in _words(s) if stretch.start <= w.start + first < stretch.end]
+    return drop_phantom_words(new, speech)
+
+
+def _within(speech: list[Interval], stretch: Interval) -> list[Interval]:
+    """The speech regions clipped to ``stretch``."""
+    return [Interval(max(r.start, stretch.start), min(r.end, stretch.end)) for r in speech
+            if r.end > stretch.start and r.start < stretch.end]
 
 
 def _words(segment) -> list[Word]:

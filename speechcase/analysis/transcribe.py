@@ -37,8 +37,9 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
 #: steady voiced stretches; v4: lost stretches of speech decoded again, see
-#: ``redecode.py``; v5: words of the hotwords do not count as written there),
-#: so cached transcripts from older versions are made again instead of lacking it.
+#: ``redecode.py``; v5: there the hotwords' words do not count as written, and a
+#: stretch that copies them again is decoded without them), so cached
+#: transcripts from older versions are made again instead of lacking it.
 TRANSCRIPT_VERSION = 5
 
 
