@@ -51,6 +51,12 @@ def test_filled_pause_is_not_stretched_back_into_a_silence():
     # nor across one: Whisper base starts the "Um" in the sentence before, its voice is after the pause
     words = _words([("stood.", 53.5, 53.6), ("Um,", 53.7, 56.4), ("that", 56.6, 56.9)])
     assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(55.8, 56.4)]
+    # a voiced island of its own between the word before and a late-written "um," is that hesitation
+    # (tiny.en on tests/data/hesitations_14s.flac: the "um" is said at 3.9-4.6 s and written at 5.0 s)
+    speech = [Interval(0.32, 3.58), Interval(3.9, 4.61), Interval(4.9, 6.82)]
+    words = _words([("baseline,", 3.2, 3.6), ("um,", 5.0, 5.0), ("and", 5.22, 5.22), ("we", 5.22, 5.4)])
+    assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(3.9, 5.0)]
+    speech = [Interval(50.0, 53.8), Interval(55.8, 60.0)]
     # inside speech it still reaches back to the previous word, where Whisper's late "um" was said
     words = _words([("tried,", 55.9, 56.2), ("um,", 56.8, 56.8), ("boosting", 57.0, 57.5)])
     assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(56.2, 56.8)]

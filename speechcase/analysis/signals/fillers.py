@@ -31,8 +31,9 @@ def filled_pauses(words: list[Word], speech: list[Interval] | None = None) -> li
     Args:
         words: The transcript's words.
         speech: Voice-activity regions, when known: a filled pause is one stretch of voice, so it is never
-            stretched back across a silence (a sentence-initial "Um" after a pause would otherwise start in the
-            pause or in the sentence before; with Whisper base that moved half of them into the wrong sentence).
+            stretched back across a silence into the words before (a sentence-initial "Um" after a pause would
+            otherwise start in the pause or in the sentence before; with Whisper base that moved half of them
+            into the wrong sentence), but it does go back to a voiced island of its own that it was written after.
 
     A filled pause Whisper wrote again at the same moment (:data:`REPEAT_GAP`) counts once.
 
@@ -47,9 +48,10 @@ def filled_pauses(words: list[Word], speech: list[Interval] | None = None) -> li
             if _written_again(words, i, cues):
                 found[-1] = replace(found[-1], end=max(found[-1].end, w.end))
                 continue
-            start = min(max(words[i - 1].end, w.start - MAX_STRETCH) if i else w.start, w.start)
+            floor = words[i - 1].end if i else w.start
+            start = min(max(floor, w.start - MAX_STRETCH), w.start)
             if speech:
-                start = _after_last_silence(start, w, speech, starts)
+                start = _voice_start(start, floor, w, speech, starts)
             found.append(Filler(normalise(w.text), "filled_pause", round(start, 3), w.end, "asr"))
     return found
 
@@ -61,10 +63,17 @@ def _written_again(words: list[Word], i: int, cues: set[str]) -> bool:
             and 0 <= w.start - before.end < REPEAT_GAP)
 
 
-def _after_last_silence(start: float, word: Word, speech: list[Interval], starts: list[float]) -> float:
-    """``start`` moved forward to the start of the speech region the word ends in: a filled pause is one
-    stretch of voice, so it starts after the last silence before its end (where a sentence-initial "Um" was
-    said), never in or before that silence. A word that ends in a silence (placed late, after its voice) keeps
-    to the region before it."""
+def _voice_start(start: float, floor: float, word: Word, speech: list[Interval], starts: list[float]) -> float:
+    """Where the filled pause's voice starts: ``start`` (at most :data:`MAX_STRETCH` before the word, never
+    before ``floor``, the end of the word before) moved to the voice it belongs to.
+
+    A filled pause is one stretch of voice. When a speech region after ``floor`` ends between ``start`` and
+    the end of the written filled pause, that island is the hesitation Whisper wrote late (after the pause that
+    followed it); otherwise the filled pause starts with the speech region it ends in, never in or before the
+    silence ahead of that region (a sentence-initial "Um" after a pause).
+    """
     k = bisect.bisect_right(starts, word.end) - 1
+    islands = [r for r in speech[bisect.bisect_left(starts, floor):k + 1] if start < r.end <= word.end]
+    if islands:
+        return islands[-1].start
     return start if k < 0 else min(max(start, speech[k].start), word.end)
