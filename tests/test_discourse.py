@@ -55,6 +55,7 @@ FILLERS = [
     ("And, actually, the old rules were not that bad.", "actually"),
     ("The team, like, never looked at the dashboard.", "like"),
     ("That was the hard part, you know?", "you know"),
+    ("It's, like, a week late every time.", "like"),
 ]
 
 NOT_FILLERS = [
@@ -99,6 +100,10 @@ NOT_FILLERS = [
     "The data was late, and so, and then we retrained anyway.",
     "We turned right, into a dead end with the old schema.",
     "The right, well-tested library saved us a week.",
+    # a comparison or a quote right after "is"/"was" (tiny.en's text of a real recording: "MFA is like, putty.")
+    "MFA is like, putty.",
+    "The old model was like a black box to the analysts.",
+    "And I was like, why is this so slow?",
 ]
 
 

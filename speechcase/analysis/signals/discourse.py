@@ -54,6 +54,8 @@ class _Context:
 def _like(c: _Context, i: int, j: int) -> bool:
     if c.pos[i] == "VERB" or c.word(i - 1) in c.lists["like_literal_before"]:
         return False  # "I like it", "looks like rain", "something like that"
+    if c.word(i - 1) in c.lists["like_copula_before"] and not c.break_before(i):
+        return False  # "MFA is like putty", "it was like a wall": a comparison (or a quote: "I was like")
     if c.break_after(j) or c.pos[i] == "INTJ":
         return True  # "it was, like, slow"
     return c.break_before(i) and c.pos[j + 1] in ("ADJ", "ADV", "VERB", "AUX", "PRON") if j + 1 < len(c.pos) else False

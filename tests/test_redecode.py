@@ -1,0 +1,80 @@
+"""Speech Whisper left unwritten (a batched window answered with a copy of the hotwords) is decoded again."""
+from __future__ import annotations
+
+import pytest
+from conftest import DATA
+
+from speechcase.analysis.redecode import unwritten_stretches
+from speechcase.core.types import Interval, Word
+
+
+def _words(spec: list[tuple[str, float, float]]) -> list[Word]:
+    return [Word(t, s, e, 0.9) for t, s, e in spec]
+
+
+def test_a_long_stretch_of_speech_written_only_as_fillers_is_unwritten():
+    speech = [Interval(0.0, 7.9), Interval(8.3, 16.0), Interval(16.4, 20.0)]
+    words = _words([("Um,", 0.0, 0.8), ("uh,", 15.4, 16.0), ("Then", 16.4, 16.7), ("we", 16.7, 16.9),
+                    ("trained", 16.9, 17.4), ("it.", 17.4, 20.0)])
+    assert unwritten_stretches(words, speech) == [Interval(0.0, 16.4)]
+
+
+def test_words_copied_from_the_hotwords_do_not_count_as_written():
+    # Whisper base answered 24 s of speech with "I think, uh, I think," (from the hotwords "Um, so, uh, I think,
+    # hmm, yeah."); the same words in fluent speech are anchored by the words around them
+    speech = [Interval(46.9, 47.4), Interval(47.8, 64.4), Interval(64.6, 65.2)]
+    words = _words([("calls.", 47.0, 47.4), ("I", 49.2, 49.3), ("think,", 49.3, 49.6), ("uh,", 51.6, 52.0),
+                    ("I", 54.3, 54.4), ("think,", 54.4, 54.7), ("Against", 64.6, 65.0), ("the", 65.0, 65.2)])
+    hotwords = "Um, so, uh, I think, hmm, yeah."
+    assert unwritten_stretches(words, speech, hotwords) == [Interval(47.4, 64.6)]
+    assert unwritten_stretches(words, speech) == [Interval(49.6, 54.3), Interval(54.7, 64.6)]  # copies kept
+    fluent = _words([("So", 0.0, 0.2), ("I", 0.2, 0.3), ("think,", 0.3, 0.6), ("yeah.", 0.6, 1.0), ("We", 1.2, 1.4),
+                     ("shipped", 1.4, 1.9), ("it.", 1.9, 2.2)])
+    assert unwritten_stretches(fluent, [Interval(0.0, 2.2)], hotwords) == []
+
+
+def test_fluent_speech_and_long_silences_are_not_unwritten():
+    # 1.5 s of speech between two words (a held breath, a laugh) and a 10 s silence: nothing lost
+    speech = [Interval(0.0, 2.0), Interval(2.2, 3.7), Interval(14.0, 16.0)]
+    words = _words([("We", 0.0, 0.3), ("framed", 0.3, 2.0), ("it.", 3.7, 3.9), ("Then", 14.0, 14.3),
+                    ("shipped.", 14.3, 16.0)])
+    assert unwritten_stretches(words, speech) == []
+
+
+def test_filled_pause_is_not_stretched_back_into_a_silence():
+    from speechcase.analysis.signals.fillers import filled_pauses
+
+    # "...stood." ends at 53.8, a 2 s pause, then "Um, that open recipe": Whisper starts "Um," at 55.6
+    speech = [Interval(50.0, 53.8), Interval(55.8, 60.0)]
+    words = _words([("stood.", 53.5, 53.8), ("Um,", 55.6, 56.4), ("that", 56.6, 56.9)])
+    assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(55.8, 56.4)]
+    # nor across one: Whisper base starts the "Um" in the sentence before, its voice is after the pause
+    words = _words([("stood.", 53.5, 53.6), ("Um,", 53.7, 56.4), ("that", 56.6, 56.9)])
+    assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(55.8, 56.4)]
+    # a voiced island of its own between the word before and a late-written "um," is that hesitation
+    # (tiny.en on tests/data/hesitations_14s.flac: the "um" is said at 3.9-4.6 s and written at 5.0 s)
+    speech = [Interval(0.32, 3.58), Interval(3.9, 4.61), Interval(4.9, 6.82)]
+    words = _words([("baseline,", 3.2, 3.6), ("um,", 5.0, 5.0), ("and", 5.22, 5.22), ("we", 5.22, 5.4)])
+    assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(3.9, 5.0)]
+    speech = [Interval(50.0, 53.8), Interval(55.8, 60.0)]
+    # inside speech it still reaches back to the previous word, where Whisper's late "um" was said
+    words = _words([("tried,", 55.9, 56.2), ("um,", 56.8, 56.8), ("boosting", 57.0, 57.5)])
+    assert [(f.start, f.end) for f in filled_pauses(words, speech)] == [(56.2, 56.8)]
+
+
+@pytest.mark.slow
+def test_a_window_lost_to_the_hotwords_is_decoded_again(tmp_path):
+    """tests/data/hotword_copy_24s.flac: batched tiny.en with the hotwords writes "Um, uh," for the first
+    17 s (three sentences). The transcript must hold those sentences."""
+    from speechcase.analysis.audio import load_audio
+    from speechcase.analysis.pipeline import AnalyzeOptions, transcribe_file
+    from speechcase.analysis.transcribe import resolve_model, transcribe
+
+    path = DATA / "hotword_copy_24s.flac"
+    options = AnalyzeOptions(cache_dir=tmp_path)
+    first_pass = transcribe(load_audio(path), None, resolve_model(None), options.decode)
+    assert sum(w.start < 16 for w in first_pass.words) <= 3, "the failure this guards against no longer occurs"
+    transcript, _ = transcribe_file(path, options)
+    text = " ".join(w.text for w in transcript.words).lower()
+    assert "credit risk model" in text and "past loans" in text and "existing score" in text
+    assert sum(w.start < 16 for w in transcript.words) >= 40
