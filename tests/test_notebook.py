@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -27,6 +28,7 @@ def test_notebook_runs(tmp_path):
     shutil.copy(NOTEBOOK, tmp_path / "notebooks")
     (tmp_path / "sample_audio").symlink_to(ROOT / "sample_audio")
     nb = nbformat.read(tmp_path / "notebooks" / NOTEBOOK.name, as_version=4)
+    scratch = set(Path(tempfile.gettempdir()).glob("speechcase-walkthrough-*"))
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
@@ -37,3 +39,4 @@ def test_notebook_runs(tmp_path):
     assert "deep-dive" in text and "hook" in text  # re-analysed with the deep-dive framework
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 2  # pace and fillers over time; time allocation across takes
+    assert set(Path(tempfile.gettempdir()).glob("speechcase-walkthrough-*")) <= scratch  # it cleans up after itself
