@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 5, ``PRAGMA user_version``):
+Layout (schema version 6, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -20,7 +20,8 @@ so re-analysing a run re-attaches it (:mod:`speechcase.rehearsals.matching`) ins
 The web app's tables (schema versions 4 and 5): ``jobs`` (the analysis queue), ``users``, ``sessions``,
 ``api_tokens``, ``shares``, ``invites`` and ``notices``; see :mod:`speechcase.rehearsals.jobs`,
 :mod:`speechcase.rehearsals.accounts`, :mod:`speechcase.rehearsals.sharing` and
-:mod:`speechcase.rehearsals.notices`.
+:mod:`speechcase.rehearsals.notices`. A coach's batches started in the web app (schema version 6):
+``batches`` and ``batch_items``, see :mod:`speechcase.rehearsals.batches`.
 
 Add new tables as a new entry in :data:`MIGRATIONS`; never edit an existing entry.
 
@@ -239,6 +240,46 @@ MIGRATIONS: list[list[str]] = [
             created_at TEXT NOT NULL,
             read_at TEXT)""",
         "CREATE INDEX notices_by_user ON notices (user_id, read_at)",
+    ],
+    # 5 -> 6: a coach's batches started in the web app (speechcase.rehearsals.batches): the batch, and one row per
+    # recording with what became of it. An item names its talk and speaker as text, like a job, and points at the
+    # run it recorded (a deleted run leaves the item without one).
+    [
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            coach_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            folder TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            driver TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            heartbeat_at TEXT,
+            finished_at TEXT)""",
+        "CREATE INDEX batches_by_state ON batches (state, id)",
+        "CREATE INDEX batches_by_coach ON batches (coach_id, id)",
+        """CREATE TABLE batch_items (
+            batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            path TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            talk TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('waiting', 'analysing', 'recorded', 'updated', 'skipped', 'failed',
+                                                   'cancelled')),
+            stage TEXT NOT NULL DEFAULT '',
+            progress REAL NOT NULL DEFAULT 0,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            note TEXT NOT NULL DEFAULT '',
+            exit_code INTEGER NOT NULL DEFAULT 0,
+            duration REAL NOT NULL DEFAULT 0,
+            seconds REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (batch_id, position))""",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
