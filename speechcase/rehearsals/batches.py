@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from speechcase.rehearsals.store import Store, now
+from speechcase.rehearsals.store import Store, claim_oldest, now
 
 BatchState = Literal["queued", "running", "done", "failed", "cancelled"]
 ItemStatus = Literal["waiting", "analysing", "recorded", "updated", "skipped", "failed", "cancelled"]
@@ -32,7 +32,7 @@ DONE: tuple[ItemStatus, ...] = ("recorded", "updated", "skipped")
 
 _BATCH_COLUMNS = ("id, coach_id, state, folder, manifest, framework, error, attempts, driver, created_at, started_at, "
                   "heartbeat_at, finished_at")
-_ITEM_COLUMNS = ("batch_id, position, origin, path, file_name, speaker, talk, framework, status, stage, progress, "
+_ITEM_COLUMNS = ("origin, path, file_name, speaker, talk, framework, batch_id, position, status, stage, progress, "
                  "run_id, note, exit_code, duration, seconds")
 
 
@@ -79,18 +79,12 @@ class NewItem:
 
 
 @dataclass(frozen=True)
-class BatchItemRow:
+class BatchItemRow(NewItem):
     """One recording of a batch and what became of it (``run_id``: the run recorded, updated, or skipped as
     already stored; ``note``: a failure's one-line error, or why it was skipped)."""
 
     batch_id: int
     position: int
-    origin: str
-    path: str
-    file_name: str
-    speaker: str
-    talk: str
-    framework: str
     status: ItemStatus
     stage: str
     progress: float
@@ -200,15 +194,12 @@ def delete_batch(store: Store, batch_id: int) -> bool:
 def claim_next_batch(store: Store, driver: str) -> Batch | None:
     """Take the oldest queued batch for ``driver`` (``running``), or None when none is queued."""
     with store.transaction() as db:
-        row = db.execute("SELECT id FROM batches WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
-        if row is None:
+        claimed = claim_oldest(db, "batches", "driver", driver)
+        if claimed is None:
             return None
-        stamp = now()
-        db.execute("UPDATE batches SET state = 'running', driver = ?, attempts = attempts + 1, started_at = ?, "
-                   "heartbeat_at = ? WHERE id = ?", (driver, stamp, stamp, row[0]))
         db.execute("UPDATE batch_items SET status = 'waiting', stage = '', progress = 0 WHERE batch_id = ? "
-                   "AND status = 'analysing'", (row[0],))
-    return find_batch(store, row[0])
+                   "AND status = 'analysing'", (claimed,))
+    return find_batch(store, claimed)
 
 
 def record_item(store: Store, batch_id: int, position: int, status: ItemStatus, run_id: int | None = None,
@@ -286,6 +277,16 @@ def requeue_interrupted_batches(store: Store, driver: str | None = None) -> list
                 db.execute("UPDATE batch_items SET status = 'waiting', stage = '', progress = 0 WHERE batch_id = ? "
                            "AND status = 'analysing'", (batch_id,))
     return [b for b in (find_batch(store, batch_id) for batch_id, _ in rows) if b is not None]
+
+
+def existing_take(store: Store, speaker: str, talk: str, sha256: str) -> int | None:
+    """The run of ``speaker``'s talk ``talk`` that already holds this recording, if any (a coach's batch adds
+    takes; it never changes one that is there)."""
+    with store.reading() as db:
+        row = db.execute("SELECT r.id FROM runs r JOIN talks t ON t.id = r.talk_id JOIN speakers s ON s.id = "
+                         "t.speaker_id WHERE s.name = ? AND t.name = ? AND r.audio_sha256 = ? ORDER BY r.id LIMIT 1",
+                         (speaker, talk, sha256)).fetchone()
+    return row[0] if row else None
 
 
 def queued_batches(store: Store) -> int:

@@ -339,6 +339,19 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def claim_oldest(db: sqlite3.Connection, table: str, owner_column: str, owner: str) -> int | None:
+    """Inside the caller's transaction: mark the oldest ``queued`` row of a queue table (``jobs``, ``batches``)
+    ``running`` for ``owner`` (one more attempt, started and heard from now); returns its id, or None when
+    nothing is queued. Two processes never claim the same row: the caller's transaction is ``BEGIN IMMEDIATE``."""
+    row = db.execute(f"SELECT id FROM {table} WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
+    if row is None:
+        return None
+    stamp = now()
+    db.execute(f"UPDATE {table} SET state = 'running', {owner_column} = ?, attempts = attempts + 1, started_at = ?, "
+               "heartbeat_at = ? WHERE id = ?", (owner, stamp, stamp, row[0]))
+    return int(row[0])
+
+
 def default_store_path() -> Path:
     """``$SPEECHCASE_STORE``, else ``history.sqlite3`` in the platform's user data folder."""
     if os.environ.get(STORE_ENV):

@@ -20,7 +20,6 @@ from distributed import Client, as_completed
 from distributed.scheduler import KilledWorker
 
 from speechcase.core.document import read_document
-from speechcase.interfaces.batch.manifest import BatchItem
 from speechcase.interfaces.batch.plan import Plan, Task
 from speechcase.interfaces.batch.results import ItemResult
 from speechcase.interfaces.batch.worker import Outcome, analyze_recording
@@ -50,7 +49,7 @@ class _Groups:
 
 def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int, ItemResult], None] | None = None,
               debug: bool = False, on_progress: Callable[[int, str, float], None] | None = None,
-              may_record: Callable[[BatchItem], str | None] | None = None) -> list[ItemResult]:
+              may_record: Callable[[Task], str | None] | None = None) -> list[ItemResult]:
     """Analyse the plan's tasks on the cluster and record each result.
 
     Args:
@@ -102,7 +101,7 @@ def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int
                 outcome = exc
             future.release()
             for settled_task, settled in groups.settle(task, outcome):
-                refusal = may_record(settled_task.item) if may_record and isinstance(settled, Outcome) \
+                refusal = may_record(settled_task) if may_record and isinstance(settled, Outcome) \
                     and settled.document is not None else None
                 result = ItemResult.failure(settled_task.item, refusal) if refusal else \
                     _record(store, settled_task, settled, debug)
