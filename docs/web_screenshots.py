@@ -3,9 +3,11 @@
 Starts a real ``speechcase serve`` on a scratch store, signs in as a candidate
 in headless Chromium, uploads two sample talks as two takes of one talk, and
 takes the upload, progress, run and comparison pages; then shares the talk with
-a coach, reviews it as the coach and shows what the candidate reads.
+a coach, reviews it as the coach and shows what the candidate reads; then, on a
+second server, a coach's batch in progress and the Cohort page.
 
-    python docs/web_screenshots.py        # about 2 minutes on 2 cores
+    python docs/web_screenshots.py            # about 3 minutes on 2 cores
+    python docs/web_screenshots.py --cohort   # only the batch and Cohort pictures (about a minute)
 """
 from __future__ import annotations
 
@@ -54,9 +56,67 @@ def upload(page, server: WebServer, sample: str, talk: str, progress_picture: st
     return int(page.url.rsplit("/", 1)[1])
 
 
+def cohort_pictures(browser, folder: Path) -> None:
+    """A coach's batch in progress and the Cohort page (docs/web-batch.png, docs/web-cohort.png): four candidates
+    each shared their talk 'churn case study' (one take, from a saved transcript) with the coach carl, whose batch
+    adds the three sample talks as their next takes."""
+    from speechcase.analysis.pipeline import AnalyzeOptions
+    from speechcase.rehearsals.accounts import add_user, find_user
+    from speechcase.rehearsals.sharing import share_talk
+    from speechcase.rehearsals.store import open_store
+    from speechcase.service import analyze_input, record_take
+
+    folder.mkdir(parents=True, exist_ok=True)
+    server = WebServer(folder, env={"SPEECHCASE_CACHE_DIR": str(folder / "cache")})
+    server.add_users()
+    talk, candidates = "churn case study", ("ana", "bob", "cleo", "dev")
+    analysis, document = analyze_input(ROOT / "tests" / "data" / "transcript_sample.json", AnalyzeOptions())
+    with open_store(server.store) as store:
+        for name in candidates[2:]:
+            add_user(store, name, "candidate", PASSWORD)
+        for name in candidates:
+            record_take(store, document, analysis.transcript, talk, name)
+            share_talk(store, find_user(store, name), store.find_talk(talk, name), "carl")
+    rows = [("rambling_delivery", "ana"), ("structured_churn", "ana"), ("structured_churn", "bob"),
+            ("rambling_delivery", "cleo"), ("short_deep_dive", "dev")]
+    manifest = folder / "week-12.csv"
+    manifest.write_text("path,speaker,talk,framework\n" + "".join(f"{n}.flac,{who},{talk},\n" for n, who in rows))
+    server.start()
+    try:
+        carl = sign_in(browser, server, "carl")
+        carl.goto(server.url + "/batches")
+        carl.set_input_files("#batch-files", [str(SAMPLES / f"{n}.flac") for n in sorted({n for n, _ in rows})])
+        carl.set_input_files("#batch-manifest", str(manifest))
+        carl.click("#batch-start")
+        carl.wait_for_url(re.compile(r"/batches/\d+$"), timeout=60_000)
+        carl.wait_for_selector(".item-recorded", timeout=300_000)
+        carl.wait_for_selector(".item-analysing", timeout=300_000)
+        shot(carl, "web-batch.png")
+        carl.wait_for_selector("#batch-progress-box[data-state='done']", timeout=600_000)
+        carl.click("text=Open the cohort page")
+        carl.wait_for_url(re.compile(r"/cohort$"))
+        carl.set_viewport_size({"width": VIEWPORT["width"], "height": 1150})
+        frame = carl.frame_locator("#cohort-report")
+        frame.locator("#fig-spread .main-svg").first.wait_for(timeout=60_000)
+        frame.locator("#spread h2").evaluate("h => h.scrollIntoView()")  # the report scrolls inside its frame
+        carl.evaluate("window.scrollTo(0, 0)")  # and the app's page stays at its top
+        carl.wait_for_timeout(500)
+        shot(carl, "web-cohort.png")
+    finally:
+        server.stop()
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
+    if "--cohort" in sys.argv:  # only the coach's batch and Cohort page
+        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
+            try:
+                cohort_pictures(browser, Path(folder))
+            finally:
+                browser.close()
+        return
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
         server.add_users()
@@ -116,6 +176,8 @@ def main() -> None:
             ana.goto(f"{server.url}/runs/{first}")
             ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
             shot(ana, "web-feedback.png")
+            server.stop()
+            cohort_pictures(browser, Path(folder) / "cohort")
         finally:
             browser.close()
             server.stop()

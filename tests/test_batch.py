@@ -70,9 +70,11 @@ def test_manifest_columns_paths_and_defaults(tmp_path):
     manifest = tmp_path / "cohort.csv"
     manifest.write_text("\ufeffPath;Speaker;talk;framework;notes\n"
                         "talks/a.m4a;ann;;;first try\n\n"
-                        "/abs/b.wav;;pitch;mine.toml;\n", encoding="utf-8")
+                        "/abs/b.wav;;pitch;mine.toml;\n"
+                        '"say ""hi"";.wav";ann;"a; b";;\n', encoding="utf-8")
     read = read_manifest(manifest, speaker="me", framework="case-study")
-    a, b = read.items
+    a, b, quoted = read.items
+    assert (quoted.path.name, quoted.talk) == ('say "hi";.wav', "a; b")  # quoted as a spreadsheet writes it
     assert (a.path, a.speaker, a.talk, a.framework) == (tmp_path / "talks" / "a.m4a", "ann", "a", "case-study")
     assert (b.path, b.speaker, b.talk, b.framework) == (Path("/abs/b.wav"), "me", "pitch", str(tmp_path / "mine.toml"))
     assert a.origin == "cohort.csv row 2" and b.origin == "cohort.csv row 4"

@@ -69,6 +69,20 @@ def _run(sections: list[tuple[float, tuple[float, float]]], **metrics: float) ->
                    for k, (share, target) in enumerate(sections)], {})
 
 
+def test_a_cohort_within_some_talks_holds_only_their_runs(store):
+    """The web app builds a coach's cohort within the talks shared with them: nobody else's runs."""
+    from speechcase.core.errors import UnknownTalk
+
+    with open_store(store) as db:
+        ann = build_cohort(db, within=[db.find_talk("pitch", "ann")])
+        assert [(m.speaker, m.takes) for m in ann.members] == [("ann", 2)]
+        assert ann.members[0].improvement is not None  # first and latest in stored order, as without ``within``
+        with pytest.raises(UnknownTalk):
+            build_cohort(db, talk="pitch", within=[db.find_talk(HOSTILE_TALK, HOSTILE_SPEAKER)])
+        with pytest.raises(UnknownTalk):
+            build_cohort(db, within=[])
+
+
 def test_improvement_counts_only_notable_changes():
     first = _run([(0.5, (0.1, 0.2)), (0.5, (0.4, 0.6))])
     assert off_target(first) == pytest.approx(0.3)

@@ -11,12 +11,13 @@ judged (a change of pace is neither good nor bad by itself).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
 from speechcase.core.errors import UnknownTalk
 from speechcase.rehearsals.history import notable_change, section_columns, what_changed
-from speechcase.rehearsals.store import RunRow, Store
+from speechcase.rehearsals.store import RunRow, Store, Talk
 
 Verdict = Literal["improved", "worse", "mixed", "no notable change"]
 
@@ -116,18 +117,23 @@ def judged_measures(first: RunRow, latest: RunRow) -> list[Measure]:
     ]
 
 
-def build_cohort(store: Store, talk: str | None = None, speakers: list[str] | None = None) -> Cohort:
+def build_cohort(store: Store, talk: str | None = None, speakers: list[str] | None = None,
+                 within: Collection[Talk] | None = None) -> Cohort:
     """Every speaker's latest take (of ``talk`` when given), with their improvement since their first take.
 
     Args:
         store: The rehearsal store.
         talk: Only takes of talks with this name; None takes every talk.
         speakers: Only these speakers; None takes everyone.
+        within: Only runs of these talks (the web app passes the talks shared with a coach, so a cohort never
+            holds anyone else's runs); None takes the whole store.
 
     Raises:
         UnknownTalk: no stored run matches (the message says what is stored).
     """
-    runs = [r for r in store.runs() if (talk is None or r.talk == talk) and (not speakers or r.speaker in speakers)]
+    pool = store.runs() if within is None else \
+        sorted((r for t in within for r in store.runs(t)), key=lambda r: (r.recorded_at, r.id))
+    runs = [r for r in pool if (talk is None or r.talk == talk) and (not speakers or r.speaker in speakers)]
     if not runs:
         raise UnknownTalk(_nothing_stored(store, talk, speakers))
     by_speaker: dict[str, list[RunRow]] = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from speechcase.core.errors import UnknownJob
-from speechcase.rehearsals.store import Store, now
+from speechcase.rehearsals.store import Store, claim_oldest, now
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 JobKind = Literal["analyze", "reanalyze"]
@@ -139,13 +139,11 @@ def jobs_using_file(store: Store, input_path: str) -> int:
 def claim_next(store: Store, worker: str) -> Job | None:
     """Take the oldest queued job for ``worker`` (``running``), or None when the queue is empty."""
     with store.transaction() as db:
-        row = db.execute("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
-        if row is None:
+        claimed = claim_oldest(db, "jobs", "worker", worker)
+        if claimed is None:
             return None
-        stamp = now()
-        db.execute("UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, stage = 'starting', "
-                   "started_at = ?, heartbeat_at = ? WHERE id = ?", (worker, stamp, stamp, row[0]))
-    return get_job(store, row[0])
+        db.execute("UPDATE jobs SET stage = 'starting' WHERE id = ?", (claimed,))
+    return get_job(store, claimed)
 
 
 def report_progress(store: Store, job_id: int, worker: str, stage: str, progress: float) -> bool:

@@ -72,3 +72,17 @@ def dismiss_notice(store: Store, user_id: int, notice_id: int) -> bool:
     with store.transaction() as db:
         return bool(db.execute("UPDATE notices SET read_at = ? WHERE id = ? AND user_id = ?",
                                (now(), notice_id, user_id)).rowcount)
+
+
+def notify_added_by_coach(store: Store, run_id: int, coach_id: int, coach: str, batch_id: int) -> None:
+    """A take a coach's batch added: its owner (the account named like its speaker) is told who added it, and
+    the coach is not told about their own take ("new take shared with you", once per run of a whole batch)."""
+    with store.transaction() as db:
+        db.execute("UPDATE notices SET read_at = ? WHERE user_id = ? AND run_id = ? AND kind = 'new_take' "
+                   "AND read_at IS NULL", (now(), coach_id, run_id))
+        row = db.execute("SELECT r.talk_id, t.name, u.id FROM runs r JOIN talks t ON t.id = r.talk_id "
+                         "JOIN speakers s ON s.id = t.speaker_id JOIN users u ON u.name = s.name "
+                         "AND u.role = 'candidate' WHERE r.id = ?", (run_id,)).fetchone()
+        if row is not None:
+            add_notice(db, row[2], "new_take", row[0], run_id,
+                       f"{coach} added a take to your talk '{row[1]}' (run {run_id}, from their batch {batch_id}).")

@@ -65,6 +65,20 @@ def find_visible_talk(store: Store, user: User, name: str, speaker: str | None =
     raise UnknownTalk(f"No talk called '{name}'.")
 
 
+def coach_may_add(store: Store, coach: User, speaker: str, talk: str) -> bool:
+    """Whether ``coach`` may add takes to the talk ``talk`` of ``speaker`` (a batch started in the web app): only
+    to a talk of a candidate's account that is shared with this coach right now. A coach writes only where they
+    may already read, so a batch can neither create a talk in someone's account nor reach a talk that was not
+    shared (and "not shared" and "no such talk" are the same answer)."""
+    if coach.role != "coach":
+        return False
+    with store.reading() as db:
+        return db.execute(
+            "SELECT 1 FROM talks t JOIN speakers s ON s.id = t.speaker_id JOIN users u ON u.name = s.name "
+            "AND u.role = 'candidate' JOIN shares sh ON sh.talk_id = t.id AND sh.coach_id = ? "
+            "WHERE s.name = ? AND t.name = ?", (coach.id, speaker, talk)).fetchone() is not None
+
+
 @dataclass(frozen=True)
 class Share:
     coach: str

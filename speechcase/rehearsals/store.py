@@ -1,6 +1,6 @@
 """The rehearsal store: one SQLite file holding every analysed run of every talk.
 
-Layout (schema version 6, ``PRAGMA user_version``):
+Layout (schema version 7, ``PRAGMA user_version``):
 
 - ``speakers`` -> ``talks`` (a named series of rehearsals, unique per speaker) -> ``runs``.
 - A run keeps its whole analysis document and transcript as JSON text (the store
@@ -22,7 +22,8 @@ on a talk; a talk that has goals is kept when its last run is deleted.
 The web app's tables (schema versions 4 and 5): ``jobs`` (the analysis queue), ``users``, ``sessions``,
 ``api_tokens``, ``shares``, ``invites`` and ``notices``; see :mod:`speechcase.rehearsals.jobs`,
 :mod:`speechcase.rehearsals.accounts`, :mod:`speechcase.rehearsals.sharing` and
-:mod:`speechcase.rehearsals.notices`.
+:mod:`speechcase.rehearsals.notices`. A coach's batches started in the web app (schema version 7):
+``batches`` and ``batch_items``, see :mod:`speechcase.rehearsals.batches`.
 
 Add new tables as a new entry in :data:`MIGRATIONS`; never edit an existing entry.
 
@@ -260,6 +261,46 @@ MIGRATIONS: list[list[str]] = [
             UNIQUE (talk_id, metric))""",
         "CREATE INDEX talk_goals_by_talk ON talk_goals (talk_id, id)",
     ],
+    # 6 -> 7: a coach's batches started in the web app (speechcase.rehearsals.batches): the batch, and one row per
+    # recording with what became of it. An item names its talk and speaker as text, like a job, and points at the
+    # run it recorded (a deleted run leaves the item without one).
+    [
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            coach_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+            folder TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            driver TEXT,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            heartbeat_at TEXT,
+            finished_at TEXT)""",
+        "CREATE INDEX batches_by_state ON batches (state, id)",
+        "CREATE INDEX batches_by_coach ON batches (coach_id, id)",
+        """CREATE TABLE batch_items (
+            batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            path TEXT NOT NULL,
+            file_name TEXT NOT NULL,
+            speaker TEXT NOT NULL,
+            talk TEXT NOT NULL,
+            framework TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('waiting', 'analysing', 'recorded', 'updated', 'skipped', 'failed',
+                                                   'cancelled')),
+            stage TEXT NOT NULL DEFAULT '',
+            progress REAL NOT NULL DEFAULT 0,
+            run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            note TEXT NOT NULL DEFAULT '',
+            exit_code INTEGER NOT NULL DEFAULT 0,
+            duration REAL NOT NULL DEFAULT 0,
+            seconds REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (batch_id, position))""",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -318,6 +359,19 @@ class RunRow:
 def now() -> str:
     """UTC time with microseconds, so runs stored in the same second still sort in order."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def claim_oldest(db: sqlite3.Connection, table: str, owner_column: str, owner: str) -> int | None:
+    """Inside the caller's transaction: mark the oldest ``queued`` row of a queue table (``jobs``, ``batches``)
+    ``running`` for ``owner`` (one more attempt, started and heard from now); returns its id, or None when
+    nothing is queued. Two processes never claim the same row: the caller's transaction is ``BEGIN IMMEDIATE``."""
+    row = db.execute(f"SELECT id FROM {table} WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
+    if row is None:
+        return None
+    stamp = now()
+    db.execute(f"UPDATE {table} SET state = 'running', {owner_column} = ?, attempts = attempts + 1, started_at = ?, "
+               "heartbeat_at = ? WHERE id = ?", (owner, stamp, stamp, row[0]))
+    return int(row[0])
 
 
 def default_store_path() -> Path:

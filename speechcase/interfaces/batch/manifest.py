@@ -33,6 +33,8 @@ class BatchItem:
         talk: The talk the run is recorded under.
         framework: A built-in framework name or a framework .toml file.
         origin: Where the item came from, for messages (``cohort.csv row 7`` or the path as given).
+        name: What the stored run calls its recording; empty for the path (the web app gives the file's own
+            name, never where the server keeps it).
     """
 
     path: Path
@@ -40,6 +42,7 @@ class BatchItem:
     talk: str
     framework: str
     origin: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,11 @@ def read_manifest(path: Path, speaker: str, framework: str) -> Manifest:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise BadManifest(f"The manifest {path.name} is empty; {hint}")
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
+    try:  # only the separator is read from the header row; quoting is a spreadsheet's ("" inside a quoted cell)
+        delimiter = csv.Sniffer().sniff(lines[0], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter)
     header = [cell.strip().lower() for cell in next(reader)]
     if "path" not in header:
         raise BadManifest(f"The manifest {path.name} has no 'path' column (its first row reads "

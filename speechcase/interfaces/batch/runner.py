@@ -11,6 +11,7 @@ has not finished; what was recorded stays, and the same command again goes on fr
 from __future__ import annotations
 
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +48,8 @@ class _Groups:
 
 
 def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int, ItemResult], None] | None = None,
-              debug: bool = False) -> list[ItemResult]:
+              debug: bool = False, on_progress: Callable[[int, str, float], None] | None = None,
+              may_record: Callable[[Task], str | None] | None = None) -> list[ItemResult]:
     """Analyse the plan's tasks on the cluster and record each result.
 
     Args:
@@ -58,6 +60,10 @@ def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int
         on_result: Called with each recording's batch index and result as it is settled (the plan's skips and
             refusals first).
         debug: Put an unexpected error's traceback in its result's note.
+        on_progress: Called (on the client's event thread) with a recording's batch index, stage and 0..1 as a
+            worker analyses it; None asks the workers for no progress.
+        may_record: Asked just before each analysed recording is stored: None lets it be recorded, a sentence
+            fails it with that error instead (the web app checks that the talk is still shared with the coach).
 
     Returns:
         Every item's result, in batch order.
@@ -73,10 +79,15 @@ def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int
         report(index, result)
     groups = _Groups()
     futures: dict[Any, Task] = {}
+    topic = f"speechcase-progress-{uuid.uuid4().hex}" if on_progress else None
+    if topic and on_progress:
+        indexes = {_task_key(task): task.index for task in plan.tasks}
+        tell = on_progress
+        client.subscribe_topic(topic, lambda event: _progress(event, indexes, tell))
     for task in plan.tasks:  # submitted in batch order: Dask starts them roughly in that order
         groups.add(task)
-        future = client.submit(analyze_recording, str(task.item.path), task.options, pure=False,
-                               key=f"speechcase-analyze-{task.index}-{task.key[:16]}")
+        future = client.submit(analyze_recording, str(task.item.path), task.options, task.item.name or None, topic,
+                               pure=False, key=_task_key(task))
         futures[future] = task
     try:
         for future in as_completed(list(futures), loop=client.loop):
@@ -90,14 +101,31 @@ def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int
                 outcome = exc
             future.release()
             for settled_task, settled in groups.settle(task, outcome):
-                result = _record(store, settled_task, settled, debug)
+                refusal = may_record(settled_task) if may_record and isinstance(settled, Outcome) \
+                    and settled.document is not None else None
+                result = ItemResult.failure(settled_task.item, refusal) if refusal else \
+                    _record(store, settled_task, settled, debug)
                 results[settled_task.index] = result
                 report(settled_task.index, result)
     finally:
         unfinished = [f for f in futures if not f.done()]
         if unfinished:
             client.cancel(unfinished)
+        if topic:
+            client.unsubscribe_topic(topic)
     return [results[i] for i in sorted(results)]
+
+
+def _task_key(task: Task) -> str:
+    return f"speechcase-analyze-{task.index}-{task.key[:16]}"
+
+
+def _progress(event: tuple[float, Any], indexes: dict[str, int], report: Callable[[int, str, float], None]) -> None:
+    """One progress event of a worker, for the recording it is about."""
+    message = event[1] if isinstance(event, tuple) and len(event) == 2 else {}
+    index = indexes.get(str(message.get("key", ""))) if isinstance(message, dict) else None
+    if index is not None:
+        report(index, str(message.get("stage", "")), float(message.get("progress", 0.0)))
 
 
 def _record(store: Store, task: Task, outcome: Outcome | BaseException, debug: bool) -> ItemResult:

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,12 @@ from speechcase.analysis.pipeline import AnalyzeOptions, warm_models
 from speechcase.core.errors import SpeechcaseError
 from speechcase.core.types import Transcript
 from speechcase.core.version import __version__
-from speechcase.service import analyze_input
+from speechcase.service import Progress, analyze_input
 
+log = logging.getLogger("speechcase.batch")
 PLUGIN_NAME = "speechcase-warm-models"
+#: Seconds between two progress events of one task within a stage.
+PROGRESS_SECONDS = 0.5
 #: Whisper threads for each recording in this worker process; set by :class:`WarmModels` when the worker starts.
 threads = 0
 
@@ -46,12 +50,16 @@ class Outcome:
     timings: dict[str, float] | None = None
 
 
-def analyze_recording(path: str, options: AnalyzeOptions) -> Outcome:
+def analyze_recording(path: str, options: AnalyzeOptions, source_name: str | None = None,
+                      progress_topic: str | None = None) -> Outcome:
     """The task: analyse one recording with the worker's warm models.
 
     Args:
         path: The recording, as this worker opens it.
         options: The analysis options; ``threads=0`` takes the worker's share of its machine's cores.
+        source_name: What the document calls the recording; None for ``path``.
+        progress_topic: A Dask event topic to send this task's progress to (``{"key", "stage", "progress"}``,
+            at most twice a second and at every new stage); None sends none.
 
     Returns:
         The :class:`Outcome`. Input problems (corrupt, silent, too short, ...) are outcomes, not exceptions,
@@ -59,12 +67,34 @@ def analyze_recording(path: str, options: AnalyzeOptions) -> Outcome:
     """
     options = replace(options, threads=options.threads or threads)
     began = time.perf_counter()
+    report = _progress_sender(progress_topic) if progress_topic else None
     try:
-        analysis, document = analyze_input(Path(path), options)
+        analysis, document = analyze_input(Path(path), options, report, source_name=source_name)
     except SpeechcaseError as exc:
         return Outcome(error=str(exc), exit_code=exc.exit_code, seconds=time.perf_counter() - began)
     return Outcome(document=document.raw, transcript=analysis.transcript, seconds=time.perf_counter() - began,
                    from_cache=analysis.from_cache, timings=dict(analysis.timings))
+
+
+def _progress_sender(topic: str) -> Callable[[Progress], None]:
+    """The service's progress callback, sending this task's progress as Dask events the driver subscribes to."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    key = str(worker.get_current_task())
+    last: list[tuple[float, str]] = [(0.0, "")]
+
+    def send(progress: Progress) -> None:
+        at = time.monotonic()
+        if progress.stage == last[0][1] and at - last[0][0] < PROGRESS_SECONDS:
+            return
+        last[0] = (at, progress.stage)
+        try:  # progress is for people watching; it never fails the analysis
+            worker.log_event(topic, {"key": key, "stage": str(progress.stage), "progress": float(progress.overall)})
+        except Exception:  # noqa: BLE001
+            log.debug("A progress event of %s could not be sent.", key, exc_info=True)
+
+    return send
 
 
 def dask_setup(worker: Any) -> None:

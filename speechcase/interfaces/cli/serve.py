@@ -61,8 +61,13 @@ def _check_port(host: str, port: int) -> None:
               help="Folder for uploaded recordings [default: speechcase-web/ beside the store].")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
               help="Analysis worker processes (each loads the models once; jobs run one per worker).")
-@click.option("--max-upload", default="2GB", show_default=True, type=ByteSize(), help="Largest upload accepted.")
-def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, workers: int, max_upload: int) -> None:
+@click.option("--max-upload", default="2GB", show_default=True, type=ByteSize(),
+              help="Largest upload accepted (a coach's batch: all its recordings together).")
+@click.option("--batch-workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Local Dask workers for coaches' batches (each loads the models once); unused where "
+                   "SPEECHCASE_DASK_SCHEDULER names an existing Dask cluster.")
+def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, workers: int, max_upload: int,
+          batch_workers: int) -> None:
     """Start the web app: upload or record takes, follow their analysis, compare rehearsals, share with a coach.
 
     Open http://127.0.0.1:8765 (the address printed); stop with Ctrl-C. Runs
@@ -76,7 +81,7 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
         store_file = store.path
         accounts = has_users(store)
     assert store_file is not None
-    settings_env = _settings(host, port, store_file, data_dir, workers, max_upload)
+    settings_env = _settings(host, port, store_file, data_dir, workers, max_upload, batch_workers)
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not accounts and not loopback:
         raise ServeRefused(f"No account exists yet, so the app would be open to anyone who reaches {host}; create "
@@ -98,10 +103,11 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
                 log_level="debug" if os.environ.get(DEBUG_ENV) == "1" else "warning", timeout_graceful_shutdown=5)
 
 
-def _settings(host: str, port: int, store_file: Path, data_dir: Path | None, workers: int, max_upload: int) -> str:
+def _settings(host: str, port: int, store_file: Path, data_dir: Path | None, workers: int, max_upload: int,
+              batch_workers: int) -> str:
     """The app's settings as the JSON its factory reads (see speechcase/interfaces/web/settings.py)."""
     import json
 
     data = (data_dir or store_file.parent / "speechcase-web").expanduser().resolve()
     return json.dumps({"store": str(store_file.resolve()), "data": str(data), "host": host, "port": port,
-                       "workers": workers, "max_upload": max_upload})
+                       "workers": workers, "max_upload": max_upload, "batch_workers": batch_workers})

@@ -2,8 +2,9 @@
 
 :func:`create_app` builds it from :class:`~.settings.WebSettings`; uvicorn
 loads it by its import string. At start it clears half-received uploads left by
-a crash, re-queues interrupted jobs and starts the analysis workers
-(:mod:`.workers`); at stop it stops them.
+a crash, re-queues interrupted jobs and batches, and starts the analysis
+workers (:mod:`.workers`) and, while coaches' batches are queued, the batch
+driver (:mod:`.batch_drivers`); at stop it stops them.
 
 Errors: a page gets a page with the one-line message and the right status, the
 API gets ``{"detail": message}``; a request without a session or token is sent
@@ -25,7 +26,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from speechcase.core.errors import SpeechcaseError
 from speechcase.core.version import __version__
 from speechcase.interfaces.web.auth import LoginThrottle, NotSignedIn
-from speechcase.interfaces.web.routes import admin, api, files, pages, review, session
+from speechcase.interfaces.web.batch_drivers import BatchDriver
+from speechcase.interfaces.web.routes import admin, api, batches, cohort, files, pages, review, session
 from speechcase.interfaces.web.settings import WebSettings
 from speechcase.interfaces.web.templates_env import TEMPLATES, templates
 from speechcase.interfaces.web.workers import Workers
@@ -67,13 +69,18 @@ def create_app(settings: WebSettings | None = None, start_workers: bool = True) 
         shutil.rmtree(settings.uploads, ignore_errors=True)  # half-received uploads of a server that died
         settings.uploads.mkdir(parents=True, exist_ok=True)
         settings.audio.mkdir(parents=True, exist_ok=True)
+        for staged in settings.audio.glob(".*"):  # a batch's recording half-copied when a driver died
+            staged.unlink(missing_ok=True)
         workers = Workers(settings)
         app.state.workers = workers
+        app.state.batch_driver = BatchDriver(settings)
         if start_workers:
             workers.start()
+            app.state.batch_driver.start()
         try:
             yield
         finally:
+            app.state.batch_driver.stop()
             workers.stop()
 
     app = FastAPI(title="speechcase", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -86,8 +93,9 @@ def create_app(settings: WebSettings | None = None, start_workers: bool = True) 
     app.state.throttle = LoginThrottle()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (session, pages, files, review, admin, api):
+    for module in (session, pages, files, review, admin, cohort, batches, api):
         app.include_router(module.router)
+    app.include_router(batches.api)
     app.include_router(api.docs_router)
 
     @app.exception_handler(NotSignedIn)

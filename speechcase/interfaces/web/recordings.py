@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import threading
 from pathlib import Path
@@ -34,6 +35,24 @@ def keep(upload: Path, audio_root: Path, sha256: str) -> Path:
     target = folder / upload.name
     os.replace(upload, target)
     shutil.rmtree(upload.parent, ignore_errors=True)
+    return target
+
+
+def keep_copy(recording: Path, audio_root: Path, sha256: str) -> Path:
+    """Keep a batch's recording in its content folder too (a hard link where the file system allows, else a
+    copy), so that its run plays from there like an upload's; an existing copy wins. Returns the kept file."""
+    existing = kept_recording(audio_root, sha256)
+    if existing is not None:
+        return existing
+    folder = audio_root / sha256
+    staged = audio_root / f".{secrets.token_hex(8)}"  # outside the content folder until it is whole
+    try:
+        os.link(recording, staged)
+    except OSError:
+        shutil.copyfile(recording, staged)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / recording.name
+    os.replace(staged, target)
     return target
 
 

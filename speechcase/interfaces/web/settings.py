@@ -23,10 +23,13 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 class WebSettings:
     """Args:
         store: The rehearsal store (the same file the CLI uses).
-        data: Folder for uploaded recordings (``audio/``) and uploads being received (``uploads/``).
+        data: Folder for uploaded recordings (``audio/``), coaches' batches (``batches/``) and uploads being
+            received (``uploads/``).
         workers: Analysis worker processes (each keeps its models loaded).
-        max_upload: Largest upload accepted, in bytes.
+        max_upload: Largest upload accepted, in bytes (a coach's batch: all its files together).
         max_duration: Longest recording accepted, in seconds.
+        batch_workers: Local Dask workers for coaches' batches (each loads the models once); ignored where
+            ``$SPEECHCASE_DASK_SCHEDULER`` names an existing cluster.
     """
 
     store: Path
@@ -36,6 +39,7 @@ class WebSettings:
     workers: int = 1
     max_upload: int = DEFAULT_MAX_UPLOAD
     max_duration: float = DEFAULT_MAX_DURATION
+    batch_workers: int = 1
 
     @property
     def uploads(self) -> Path:
@@ -44,6 +48,11 @@ class WebSettings:
     @property
     def audio(self) -> Path:
         return self.data / "audio"
+
+    @property
+    def batches(self) -> Path:
+        """Where coaches' batches keep their recordings (``batches/<random folder>/<file name>``)."""
+        return self.data / "batches"
 
     @property
     def loopback(self) -> bool:

@@ -86,6 +86,5 @@ def _queue(upload: Upload, db: Store, settings: WebSettings, who: Caller) -> Job
         check_recording(upload.path, AnalyzeOptions(max_duration=settings.max_duration))
     except SpeechcaseError as exc:
         raise UploadRefused(422, str(exc)) from exc
-    kept = keep(upload.path, settings.audio, upload.sha256)
-    upload.path = None
+    kept = keep(upload.path, settings.audio, upload.sha256)  # moved out of the upload's folder
     return enqueue_analysis(db, talk, speaker, framework, str(kept), name, upload.sha256, upload.size)

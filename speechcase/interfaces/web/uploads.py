@@ -1,9 +1,10 @@
 """Receiving an upload: the multipart body streamed to disk in chunks, hashed on the way, never held in memory.
 
 The request body is parsed as it arrives (python-multipart's streaming parser):
-the ``file`` part goes straight into a private folder under the data folder's
-``uploads/``, 64 KiB at a time, through SHA-256; the other fields (talk,
-speaker, framework) are small and kept in memory with a cap. A body over the
+each file part (a take's ``file``; a batch's recordings and manifest) goes
+straight into a private folder under the data folder's ``uploads/``, 64 KiB at a
+time, through SHA-256; the other fields (talk, speaker, framework) are small and
+kept in memory with a cap. A body over the
 limit is refused from its ``Content-Length`` before anything is read, or as soon
 as the file passes the limit; a body that stops half-way (the browser cancelled)
 or cannot be parsed is refused too. Every refusal removes what was written.
@@ -14,6 +15,7 @@ import hashlib
 import re
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -34,20 +36,58 @@ class UploadRefused(Exception):
 
 
 @dataclass
-class Upload:
-    """A received upload: its form fields and the file as written (``path`` None when no file came)."""
+class ReceivedFile:
+    """One file of an upload, as written: ``name`` as the browser sent it, ``path`` where it was written (its base
+    name made safe by :func:`safe_name`), its SHA-256 and size."""
 
-    fields: dict[str, str] = field(default_factory=dict)
-    path: Path | None = None
-    name: str = ""
+    field: str
+    name: str
+    path: Path
     sha256: str = ""
     size: int = 0
 
+
+@dataclass
+class Upload:
+    """A received upload: its form fields and its files, all in one private folder (``folder``, None until a file
+    came). ``path``, ``name``, ``sha256`` and ``size`` are those of the ``file`` field's file (a take's)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[ReceivedFile] = field(default_factory=list)
+    folder: Path | None = None
+
+    def _take(self) -> ReceivedFile | None:
+        return next((f for f in self.files if f.field == "file"), None)
+
+    @property
+    def path(self) -> Path | None:
+        take = self._take()
+        return take.path if take is not None and take.path.exists() else None
+
+    @property
+    def name(self) -> str:
+        take = self._take()
+        return take.name if take else ""
+
+    @property
+    def sha256(self) -> str:
+        take = self._take()
+        return take.sha256 if take else ""
+
+    @property
+    def size(self) -> int:
+        take = self._take()
+        return take.size if take else 0
+
+    def of(self, field_name: str) -> list[ReceivedFile]:
+        """The files sent in the form field ``field_name``, in the order they came."""
+        return [f for f in self.files if f.field == field_name]
+
     def discard(self) -> None:
-        """Remove the received file and its private folder."""
-        if self.path is not None:
-            shutil.rmtree(self.path.parent, ignore_errors=True)
-            self.path = None
+        """Remove the received files and their private folder."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def safe_name(name: str) -> str:
@@ -80,8 +120,16 @@ def human_size(n: float) -> str:
     return f"{n} GB"  # pragma: no cover
 
 
-async def receive_upload(request: Request, uploads: Path, limit: int) -> Upload:
-    """Stream a ``multipart/form-data`` request into ``uploads``; raises :class:`UploadRefused`."""
+async def receive_upload(request: Request, uploads: Path, limit: int,
+                         file_fields: Mapping[str, int] | None = None) -> Upload:
+    """Stream a ``multipart/form-data`` request into a private folder under ``uploads``; raises
+    :class:`UploadRefused` (and keeps nothing).
+
+    Args:
+        limit: The most bytes all of its files may hold together.
+        file_fields: Form field -> how many files it may carry (default: one take in ``file``). Two files of one
+            upload with the same (safe) name are refused: each is kept under its own name.
+    """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -89,7 +137,7 @@ async def receive_upload(request: Request, uploads: Path, limit: int) -> Upload:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + FORM_SLACK:
         raise too_large(limit)
-    receiver = _Receiver(uploads, limit)
+    receiver = _Receiver(uploads, limit, file_fields or {"file": 1})
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
@@ -118,9 +166,11 @@ async def receive_upload(request: Request, uploads: Path, limit: int) -> Upload:
 class _Receiver:
     """The parser's callbacks: headers of each part, then its data to a file or a field."""
 
-    def __init__(self, uploads: Path, limit: int):
-        self.uploads, self.limit = uploads, limit
+    def __init__(self, uploads: Path, limit: int, file_fields: Mapping[str, int]):
+        self.uploads, self.limit, self.file_fields = uploads, limit, file_fields
         self.upload = Upload()
+        self.total = 0
+        self._current: ReceivedFile | None = None
         self.refused: UploadRefused | None = None
         self.in_part = False
         self._header_field = b""
@@ -156,22 +206,37 @@ class _Receiver:
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
         name = options.get(b"name", b"").decode("utf-8", "replace")
-        if name == "file" and b"filename" in options and self.upload.path is None:
-            folder = self.uploads / secrets.token_hex(16)
-            folder.mkdir(parents=True)
-            self.upload.name = options[b"filename"].decode("utf-8", "replace")
-            self.upload.path = folder / safe_name(self.upload.name)
-            self._file = open(self.upload.path, "wb")
-        else:
+        if name not in self.file_fields or b"filename" not in options:
             self._field = name
+            return
+        if self.refused:
+            return
+        if len(self.upload.of(name)) >= self.file_fields[name]:
+            self.refused = UploadRefused(400, f"Send at most {self.file_fields[name]} file"
+                                              f"{'s' if self.file_fields[name] != 1 else ''} in '{name[:40]}'.")
+            return
+        if self.upload.folder is None:
+            self.upload.folder = self.uploads / secrets.token_hex(16)
+            self.upload.folder.mkdir(parents=True)
+        given = options[b"filename"].decode("utf-8", "replace")
+        path = self.upload.folder / name / safe_name(given)
+        if path.exists():
+            self.refused = UploadRefused(400, f"Two files are called {path.name}; rename one of them.")
+            return
+        path.parent.mkdir(exist_ok=True)
+        self._current = ReceivedFile(name, given, path)
+        self.upload.files.append(self._current)
+        self._digest = hashlib.sha256()
+        self._file = open(path, "wb")
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.refused:
             return
         chunk = data[start:end]
-        if self._file is not None:
-            self.upload.size += len(chunk)
-            if self.upload.size > self.limit:
+        if self._file is not None and self._current is not None:
+            self._current.size += len(chunk)
+            self.total += len(chunk)
+            if self.total > self.limit:
                 self.refused = too_large(self.limit)
                 return
             self._file.write(chunk)
@@ -183,10 +248,11 @@ class _Receiver:
 
     def _part_end(self) -> None:
         self.in_part = False
-        if self._file is not None:
+        if self._file is not None and self._current is not None:
             self._file.close()
             self._file = None
-            self.upload.sha256 = self._digest.hexdigest()
+            self._current.sha256 = self._digest.hexdigest()
+            self._current = None
         elif self._field is not None:
             self.upload.fields.setdefault(self._field, self._value.decode("utf-8", "replace"))
             self._field = None

@@ -15,11 +15,9 @@ is put back in the queue when the server starts again.
 """
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -27,15 +25,16 @@ from pathlib import Path
 
 from speechcase.analysis.pipeline import AnalyzeOptions
 from speechcase.core.errors import SpeechcaseError
+from speechcase.interfaces.web.children import child_args, when_parent_gone
+from speechcase.interfaces.web.heartbeat import Heartbeat
 from speechcase.interfaces.web.recordings import discard_unused
 from speechcase.interfaces.web.settings import WebSettings
 from speechcase.rehearsals.jobs import Job, claim_next, fail, finish, report_progress
-from speechcase.rehearsals.store import open_store
+from speechcase.rehearsals.store import Store, open_store
 from speechcase.service import Progress, analyze_input, reanalyze_run, record_take, warm_up
 
 log = logging.getLogger("speechcase.web.worker")
 IDLE_POLL_SECONDS = 0.3
-HEARTBEAT_SECONDS = 0.5
 
 _STAGE_TEXT = {"checking": "checking", "transcribing": "transcribing", "analysing": "analysing",
                "writing": "writing", "recording": "recording", "done": "done"}
@@ -45,23 +44,14 @@ class Abandoned(Exception):
     """The job is no longer this worker's (the server re-queued it): stop without recording anything."""
 
 
-class Heartbeat:
+class JobHeartbeat(Heartbeat):
     """Writes the latest progress of the running job to the store, from its own thread and connection."""
 
     def __init__(self, settings: WebSettings, job: Job, worker: str):
+        super().__init__(settings.store)
         self.settings, self.job, self.worker = settings, job, worker
         self.stage, self.progress = "starting", 0.0
         self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
-
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     def update(self, progress: Progress) -> None:
         """The service's progress callback."""
@@ -69,15 +59,10 @@ class Heartbeat:
             raise Abandoned()
         self.stage, self.progress = _STAGE_TEXT.get(progress.stage, progress.stage), progress.overall
 
-    def _beat(self) -> None:
-        with open_store(self.settings.store) as store:
-            while not self._stop.wait(HEARTBEAT_SECONDS):
-                try:
-                    if not report_progress(store, self.job.id, self.worker, self.stage, self.progress):
-                        self.lost = True
-                        return
-                except SpeechcaseError:  # a busy store: the next beat tries again
-                    continue
+    def beat(self, store: Store) -> bool:
+        if not report_progress(store, self.job.id, self.worker, self.stage, self.progress):
+            self.lost = True
+        return not self.lost
 
 
 def run_job(settings: WebSettings, job: Job, worker: str) -> None:
@@ -86,7 +71,7 @@ def run_job(settings: WebSettings, job: Job, worker: str) -> None:
                              max_duration=settings.max_duration)
     with open_store(settings.store) as store:
         try:
-            with Heartbeat(settings, job, worker) as beat:
+            with JobHeartbeat(settings, job, worker) as beat:
                 if job.kind == "reanalyze":
                     assert job.target_run is not None
                     beat.update(Progress("analysing"))
@@ -113,14 +98,6 @@ def run_job(settings: WebSettings, job: Job, worker: str) -> None:
                                 "the details (please report them).", worker)
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Leave as soon as the server process is gone (its pid is no longer our parent)."""
-    while True:
-        if os.getppid() != parent:
-            os._exit(0)
-        time.sleep(0.5)
-
-
 def serve_jobs(settings: WebSettings, worker: str, stop: threading.Event) -> None:
     """Take and run jobs until ``stop`` is set."""
     with open_store(settings.store) as store:
@@ -136,12 +113,8 @@ def serve_jobs(settings: WebSettings, worker: str, stop: threading.Event) -> Non
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="speechcase serve's analysis worker (started by the server).")
-    parser.add_argument("--name", required=True)
-    parser.add_argument("--parent", type=int, required=True)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format=f"[{args.name}] %(message)s", stream=sys.stderr)
-    threading.Thread(target=_exit_with_parent, args=(args.parent,), daemon=True).start()
+    args = child_args("speechcase serve's analysis worker (started by the server).", argv)
+    when_parent_gone(args.parent, lambda: os._exit(0))  # its job is queued again when the server starts again
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))  # a job cut short is re-queued at the next start
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal: the server stops us

@@ -28,60 +28,61 @@
     box.hidden = !text;
   }
 
+  // One multipart POST with an upload progress bar; ``accepted(answer)`` is called on HTTP 202, ``failed(text)``
+  // with the server's one-line message (or why the request did not finish). Returns the request (to abort it).
+  function send(url, body, label, bar, text, accepted, failed, maxText) {
+    var xhr = new XMLHttpRequest();
+    bar.value = 0;
+    text.textContent = "Uploading " + label + "…";
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        bar.value = e.loaded / e.total;
+        text.textContent = "Uploading " + label + ": " + sizeText(e.loaded) + " of " + sizeText(e.total) +
+                           " (" + Math.round(100 * e.loaded / e.total) + " %)";
+      }
+    });
+    xhr.addEventListener("load", function () {
+      var answer = {};
+      try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
+      if (xhr.status === 202) { accepted(answer); return; }
+      failed(answer.detail || ("The upload failed (HTTP " + xhr.status + ")."));
+    });
+    xhr.addEventListener("error", function () {
+      failed("The upload was interrupted (it may be over the server's limit of " + maxText +
+             ", or the server stopped); nothing was kept.");
+    });
+    xhr.addEventListener("abort", function () { failed("Upload cancelled; nothing was kept."); });
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.send(body);
+    return xhr;
+  }
+
+  function tooLarge(maxText) {
+    return "The upload is larger than this server accepts (" + maxText + "); trim the recordings or export them " +
+           "compressed (m4a, mp3 or opus), or start the server with a higher --max-upload.";
+  }
+
   function upload(file) {
     if (!form || current) { return; }
     showError("");
-    var limit = parseInt(form.dataset.max, 10);
-    if (file.size > limit) {
-      showError("The file is larger than this server accepts (" + form.dataset.maxText + "); trim the recording or " +
-                "export it compressed (m4a, mp3 or opus), or start the server with a higher --max-upload.");
-      return;
-    }
+    if (file.size > parseInt(form.dataset.max, 10)) { showError(tooLarge(form.dataset.maxText)); return; }
     var talk = $("talk-name");
     if (!talk.value.trim()) { talk.value = file.name.replace(/\.[^.]*$/, ""); }
     var body = new FormData();
     body.append("talk", talk.value.trim());
     body.append("framework", $("framework").value);
     body.append("file", file, file.name);
-    var xhr = new XMLHttpRequest();
-    current = xhr;
-    var status = $("upload-status"), bar = $("upload-progress"), text = $("upload-text");
+    var status = $("upload-status"), text = $("upload-text");
     status.hidden = false;
-    bar.value = 0;
-    text.textContent = "Uploading " + file.name + " (" + sizeText(file.size) + ")…";
-    xhr.upload.addEventListener("progress", function (e) {
-      if (e.lengthComputable) {
-        bar.value = e.loaded / e.total;
-        text.textContent = "Uploading " + file.name + ": " + sizeText(e.loaded) + " of " + sizeText(e.total) +
-                           " (" + Math.round(100 * e.loaded / e.total) + " %)";
-      }
-    });
-    xhr.addEventListener("load", function () {
-      current = null;
-      var answer = {};
-      try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = {}; }
-      if (xhr.status === 202 && answer.job) {
+    current = send("/api/takes", body, file.name + " (" + sizeText(file.size) + ")", $("upload-progress"), text,
+      function (answer) {
+        current = null;
         text.textContent = "Uploaded; starting the analysis…";
         window.location.assign("/jobs/" + answer.job);
-        return;
-      }
-      status.hidden = true;
-      showError(answer.detail || ("The upload failed (HTTP " + xhr.status + ")."));
-    });
-    xhr.addEventListener("error", function () {
-      current = null;
-      status.hidden = true;
-      showError("The upload was interrupted (the file may be over the server's limit of " + form.dataset.maxText +
-                ", or the server stopped); nothing was kept.");
-    });
-    xhr.addEventListener("abort", function () {
-      current = null;
-      status.hidden = true;
-      showError("Upload cancelled; nothing was kept.");
-    });
-    xhr.open("POST", "/api/takes");
-    xhr.setRequestHeader("X-CSRF-Token", csrf);
-    xhr.send(body);
+      },
+      function (message) { current = null; status.hidden = true; showError(message); },
+      form.dataset.maxText);
   }
 
   if (form) {
@@ -103,6 +104,51 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     $("upload-cancel").addEventListener("click", function () { if (current) { current.abort(); } });
     setUpRecorder();
+  }
+
+  // ---- a coach's batch: recordings and manifest ------------------------------------------------------------
+  var batchForm = $("batch-form");
+  if (batchForm) {
+    var batchRequest = null;
+    var batchError = function (message) {
+      var box = $("batch-error");
+      box.textContent = message;
+      box.hidden = !message;
+    };
+    batchForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      if (batchRequest) { return; }
+      batchError("");
+      var files = $("batch-files").files, manifest = $("batch-manifest").files;
+      if (!files.length || !manifest.length) { batchError("Choose the recordings and the manifest."); return; }
+      if (files.length > parseInt(batchForm.dataset.maxFiles, 10)) {
+        batchError("A batch takes at most " + batchForm.dataset.maxFiles + " recordings; split it in two.");
+        return;
+      }
+      var total = manifest[0].size;
+      var body = new FormData();
+      body.append("framework", $("batch-framework").value);
+      body.append("manifest", manifest[0], manifest[0].name);
+      Array.prototype.forEach.call(files, function (f) { total += f.size; body.append("files", f, f.name); });
+      if (total > parseInt(batchForm.dataset.max, 10)) { batchError(tooLarge(batchForm.dataset.maxText)); return; }
+      var status = $("batch-status"), text = $("batch-text"), start = $("batch-start");
+      status.hidden = false;
+      start.disabled = true;
+      batchRequest = send("/api/batches", body, files.length + " recording" + (files.length === 1 ? "" : "s") + " (" +
+                          sizeText(total) + ")", $("batch-progress"), text,
+        function (answer) {
+          text.textContent = "Uploaded; starting the batch…";
+          window.location.assign("/batches/" + answer.batch);
+        },
+        function (message) {
+          batchRequest = null;
+          status.hidden = true;
+          start.disabled = false;
+          batchError(message);
+        },
+        batchForm.dataset.maxText);
+    });
+    $("batch-cancel").addEventListener("click", function () { if (batchRequest) { batchRequest.abort(); } });
   }
 
   // ---- record a take -------------------------------------------------------------------------------------
