@@ -1,26 +1,27 @@
-"""Speed, memory and scaling of the whole pipeline on this machine.
+"""Speed, memory and scaling of the whole pipeline on this machine, against faster-whisper alone.
 
-For inputs of 1, 5, 15, 30 and 60 minutes (the committed samples laid end to
-end), measures in fresh processes:
+For inputs of 5, 15 and 60 minutes (the committed samples laid end to end;
+``--minutes`` for others), measures side by side, the two taken in turn:
 
 - ``whisper``: faster-whisper alone with speechcase's decoding settings
-  (batched, word timestamps, hotwords), model load included;
+  (batched, word timestamps, hotwords, 10-minute blocks), model load included, in a fresh process;
 - ``analyze``: the whole ``speechcase analyze`` with an empty cache folder
   (decode, VAD, pitch, transcription, parse, sections, signals, dashboard,
-  the run recorded in a scratch store), with its per-stage timings;
-  "pipeline stages / transcription" adds up the stages on the main thread other
-  than Whisper's (hash, decode, waits, parse, sections, signals, rambling,
-  flags, cache) and divides by the transcription time;
+  the run recorded in a scratch store), with its per-stage timings, in a fresh process;
+  the ratio ``analyze / whisper`` is the cost of everything speechcase adds, start-up included;
+- ``warm``: in one long-lived process with every model loaded once (as the web app's
+  worker and the batch runner run), faster-whisper alone against ``analyze_input``
+  (the analysis a worker runs: no dashboard, no store), in turn;
 - ``reanalyze``: ``speechcase analyze transcript.json --framework deep-dive``, as a
   coach would run it after the first analysis (its parse and sentence
   embeddings are in the cache);
 
-and the peak resident memory of each. Short inputs are run three times and the
+and the peak resident memory of each. Inputs of 5 minutes or less are run three times and the
 median is reported. Writes ``benchmarks/results/speed.csv``, ``speed.md`` (the
-README table) and ``speed.html`` (a Plotly chart).
+table in docs/performance.md) and ``speed.html`` (a Plotly chart).
 
-    python benchmarks/speed.py                    # all lengths, about 16-18 minutes on 2 cores
-    python benchmarks/speed.py --minutes 1 5      # a subset
+    python benchmarks/speed.py                    # 5, 15 and 60 minutes, about 15 minutes on 2 cores
+    python benchmarks/speed.py --minutes 1 5      # others
     python benchmarks/speed.py --decoding         # --threads, --compute-type and batching compared (decoding.md)
 """
 from __future__ import annotations
@@ -72,18 +73,20 @@ def build_input(minutes: float) -> Path:
     return path
 
 
-def run(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``; return wall seconds, peak RSS in MB and its stderr."""
-    with tempfile.TemporaryFile() as err:
+def run(cmd: list[str], capture: bool = False) -> tuple[float, float, str]:
+    """Run ``cmd``; return wall seconds, peak RSS in MB and its stderr (its stdout with ``capture``)."""
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         began = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=out if capture else subprocess.DEVNULL, stderr=err, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - began
         err.seek(0)
         text = err.read().decode(errors="replace")
+        out.seek(0)
+        printed = out.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{text}")
-    return wall, usage.ru_maxrss / 1024, text
+    return wall, usage.ru_maxrss / 1024, printed if capture else text
 
 
 def stage_timings(stderr: str) -> dict[str, float]:
@@ -118,6 +121,32 @@ def whisper_alone(path: str, threads: int = 0, compute_type: str = "int8", batch
     speech = [] if options.batch_size else speech_regions(audio)
     transcript = transcribe(audio, speech, resolve_model(None), options, compute_type, threads)
     print(f"words: {len(transcript.words)}", file=sys.stderr)
+
+
+def warm_worker(path: str, repeats: int) -> None:
+    """Child process: models loaded once, then faster-whisper alone and the worker's analysis of ``path`` in
+    turn, ``repeats`` times each (the analysis with an empty cache each time); prints their seconds as JSON."""
+    sys.path.insert(0, str(ROOT))
+    from faster_whisper import decode_audio
+
+    from speechcase.analysis.audio import Audio
+    from speechcase.analysis.pipeline import AnalyzeOptions, warm_models
+    from speechcase.analysis.transcribe import DecodeOptions, resolve_model, transcribe
+    from speechcase.service import analyze_input
+
+    options = AnalyzeOptions(use_cache=False)
+    warm_models(options)
+    analyze_input(ROOT / "sample_audio" / "short_deep_dive.flac", options)  # first-call costs out of the way
+    whisper, analysis = [], []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        audio = Audio(path=Path(path), sha256="", samples=decode_audio(path), source_rate=16000)
+        transcribe(audio, [], resolve_model(None), DecodeOptions())
+        whisper.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        analyze_input(Path(path), options)
+        analysis.append(time.perf_counter() - began)
+    print(json.dumps({"whisper": whisper, "analysis": analysis}))
 
 
 #: Decoding options compared on the 5-minute input by ``--decoding``: (label, threads, compute type, batch size).
@@ -191,6 +220,9 @@ def measure(minutes: float, workdir: Path) -> dict:
                                       str(out / "again"), "--cache-dir", str(cache), "--timings", "-q",
                                       *store])[:2])
 
+    _, warm_rss, printed = run([sys.executable, __file__, "--child-warm", str(audio), str(repeats)], capture=True)
+    warm = json.loads(printed)
+
     def median(key: str, i: int) -> float:
         return statistics.median(r[i] for r in rows[key])
 
@@ -202,6 +234,11 @@ def measure(minutes: float, workdir: Path) -> dict:
         "minutes": minutes, "runs": repeats,
         "whisper_s": round(median("whisper", 0), 2), "whisper_rss_mb": round(median("whisper", 1)),
         "analyze_s": round(analyze_s, 2), "analyze_rss_mb": round(median("analyze", 1)),
+        "ratio": round(analyze_s / median("whisper", 0), 3),
+        "warm_whisper_s": round(statistics.median(warm["whisper"]), 2),
+        "warm_analysis_s": round(statistics.median(warm["analysis"]), 2),
+        "warm_ratio": round(statistics.median(warm["analysis"]) / statistics.median(warm["whisper"]), 3),
+        "warm_rss_mb": round(warm_rss),
         "reanalyze_s": round(median("reanalyze", 0), 2), "reanalyze_rss_mb": round(median("reanalyze", 1)),
         "rtf_whisper": round(median("whisper", 0) / (minutes * 60), 4),
         "rtf_analyze": round(analyze_s / (minutes * 60), 4),
@@ -222,13 +259,14 @@ def write_outputs(results: list[dict]) -> None:
     table.to_csv(RESULTS / "speed.csv", index=False)
 
     lines = [f"Machine: {machine()}.", "",
-             "| input | runs | faster-whisper alone | speechcase analyze | real-time factor | outside Whisper "
-             "| pipeline stages / transcription | re-analysis | peak RSS (analyze) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| input | runs | faster-whisper alone | speechcase analyze | ratio | warm: faster-whisper | "
+             "warm: analysis | warm ratio | real-time factor | re-analysis | peak RSS (analyze) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['minutes']:g} min | {r['runs']} | {r['whisper_s']:.1f} s | {r['analyze_s']:.1f} s | "
-                     f"{r['rtf_analyze']:.3f} | {r['outside_whisper_s']:.1f} s | {r['pipeline_stages_share']:.1%} | "
-                     f"{r['reanalyze_s']:.2f} s | {r['analyze_rss_mb']:.0f} MB |")
+                     f"{r['ratio']:.3f} | {r['warm_whisper_s']:.1f} s | {r['warm_analysis_s']:.1f} s | "
+                     f"{r['warm_ratio']:.3f} | {r['rtf_analyze']:.3f} | {r['reanalyze_s']:.2f} s | "
+                     f"{r['analyze_rss_mb']:.0f} MB |")
     stage_cols = [c for c in table.columns if c.startswith("stage_")]
     lines += ["", "Per-stage seconds (`speechcase analyze --timings`):", "",
               "| input | " + " | ".join(c[6:-2] for c in stage_cols) + " |",
@@ -251,14 +289,18 @@ def write_outputs(results: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--minutes", type=float, nargs="+", default=[1, 5, 15, 30, 60])
+    parser.add_argument("--minutes", type=float, nargs="+", default=[5, 15, 60])
     parser.add_argument("--decoding", action="store_true",
                         help="compare decoding options (threads, compute type, batching) on the 5-minute input")
     parser.add_argument("--child-whisper", help=argparse.SUPPRESS)
+    parser.add_argument("--child-warm", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--compute-type", default="int8", help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_warm:
+        warm_worker(args.child_warm[0], int(args.child_warm[1]))
+        return
     if args.child_whisper:
         whisper_alone(args.child_whisper, args.threads, args.compute_type, args.batch_size)
         return

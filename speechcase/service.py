@@ -30,9 +30,8 @@ from speechcase.analysis.pipeline import (
     analyze,
     analyze_transcript,
     is_transcript_file,
+    warm_models,
 )
-from speechcase.analysis.text import warm_up as warm_text
-from speechcase.analysis.transcribe import load_model, resolve_model
 from speechcase.core.document import AnalysisDocument, read_document
 from speechcase.core.errors import BadFramework
 from speechcase.core.files import write_json_atomic
@@ -163,16 +162,11 @@ def check_take(request: TakeRequest) -> None:
 
 def warm_up(options: AnalyzeOptions | None = None) -> None:
     """Load what an analysis needs once per process (the Whisper model, spaCy, the sentence-embedding model,
-    the audio libraries), so that the first take a long-running worker analyses is as fast as the next.
+    the word frequencies), so that the first take a long-running worker analyses is as fast as the next.
 
     A CLI run pays these seconds on every take; the web app's worker pays them once, at its start.
     """
-    import librosa  # noqa: F401  (the pitch and voicing stages' import, about 2 s the first time)
-
-    options = options or AnalyzeOptions()
-    load_model(resolve_model(options.model).load, options.compute_type, options.threads)
-    warm_text()
-    SentenceEncoder(options.embedding_model).encode(["We framed the problem first."])
+    warm_models(options or AnalyzeOptions())
 
 
 def check_recording(path: Path, options: AnalyzeOptions) -> None:

@@ -44,12 +44,12 @@ from speechcase.analysis.signals.structure import measure_structure
 from speechcase.analysis.signals.vocal import monotone_spans
 from speechcase.analysis.text import build_sentences, parse, parse_key, warm_up
 from speechcase.analysis.transcribe import DecodeOptions, cache_key, load_model, resolve_model, transcribe, with_speech
-from speechcase.analysis.vad import MIN_SPEECH_SECONDS, require_speech, speech_regions
+from speechcase.analysis.vad import MIN_SPEECH_SECONDS, require_speech, speech_activity, speech_regions
 from speechcase.analysis.voicing import voiced_stretches
 from speechcase.core.errors import NoSpeech
 from speechcase.core.files import JsonCache, load_transcript
 from speechcase.core.formatting import format_duration
-from speechcase.core.types import Analysis, Framework, Interval, Parse, Transcript
+from speechcase.core.types import Analysis, Framework, Parse, Transcript
 
 log = logging.getLogger("speechcase")
 
@@ -149,25 +149,20 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
 
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
-    speech: list[Interval] | None = None
-    if not options.decode.batch_size:  # the sequential decoder needs the speech regions before it starts
-        speech = _speech(audio, options, timer)
-    # Measured beside Whisper, but only once it decodes: beside its own voice-activity pass, two passes of
-    # Silero at once would add about 600 MB on an hour of audio.
-    decoding = threading.Event()
-    beside = Background(_audio_measures, audio, speech, options, timer, decoding)
+    with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
+        activity = speech_activity(audio, options.decode.block_seconds)
+        speech = speech_regions(audio, activity=activity)
+        require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
+    beside = Background(_audio_measures, audio, speech, options, timer)
     with timer.stage("load_model"):
         load_model(model.load, options.compute_type, options.threads, options.device)
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
-    try:
-        with timer.stage("transcribe"):
-            transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
-                                    on_progress=(lambda done: on_progress(done, audio.duration))
-                                    if on_progress else None, on_decoding=decoding.set, device=options.device)
-    finally:
-        decoding.set()  # never leave the measuring thread waiting
+    with timer.stage("transcribe"):
+        transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
+                                on_progress=(lambda done: on_progress(done, audio.duration))
+                                if on_progress else None, device=options.device, activity=activity)
     with timer.stage("wait_beside"):
-        speech, prosody, stretches = beside.result()  # refuses silence and too little speech
+        prosody, stretches = beside.result()
     transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
     with timer.stage("redecode"):
         transcript = redecode_unwritten(transcript, audio, model, options.decode, options.compute_type,
@@ -206,28 +201,16 @@ class Background:
         return self._value
 
 
-def _speech(audio, options: AnalyzeOptions, timer: StageTimer):
-    """Voice-activity regions; refuses silence and too little speech."""
-    with timer.stage("vad"):
-        speech = speech_regions(audio)
-        require_speech(audio, speech, options.min_speech)
-    return speech
-
-
-def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, start: threading.Event):
-    """What is measured from the audio beside transcription: the speech regions (unless already found; a
-    recording without enough speech is refused here), the pitch track and the steady voiced stretches; then
-    the models the analysis needs next are loaded, so they are ready when Whisper is done."""
-    start.wait()
-    if speech is None:
-        speech = _speech(audio, options, timer)
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
+    """What is measured from the audio beside transcription: the pitch and loudness track and the steady voiced
+    stretches; then the models the analysis needs next are loaded, so they are ready when Whisper is done."""
     with timer.stage("prosody"):
         prosody = pitch_track(audio, speech)
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     with timer.stage("warm_models"):
         warm_analysis_models(options)
-    return speech, prosody, stretches
+    return prosody, stretches
 
 
 def warm_analysis_models(options: AnalyzeOptions) -> None:

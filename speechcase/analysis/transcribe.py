@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,7 +20,13 @@ import numpy as np
 
 from speechcase.analysis.audio import Audio
 from speechcase.analysis.packaged import PACKAGED, installed, model_files, version
-from speechcase.analysis.vad import WHISPER_BLOCK_SECONDS, quiet_cuts, whisper_chunks
+from speechcase.analysis.vad import (
+    WHISPER_BLOCK_SECONDS,
+    SpeechActivity,
+    reused_by_whisper,
+    whisper_blocks,
+    whisper_chunks,
+)
 from speechcase.core.errors import ModelUnavailable
 from speechcase.core.types import Interval, Source, Transcript, TranscriptionInfo, Word
 
@@ -199,7 +206,8 @@ def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_t
 def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, options: DecodeOptions,
                compute_type: str = "int8", threads: int = 0,
                on_progress: Callable[[float], None] | None = None,
-               on_decoding: Callable[[], None] | None = None, device: str = "cpu") -> Transcript:
+               on_decoding: Callable[[], None] | None = None, device: str = "cpu",
+               activity: SpeechActivity | None = None) -> Transcript:
     """Transcribe the speech of ``audio`` with word timestamps.
 
     Only speech is decoded: batched (the default) lets faster-whisper pack it
@@ -208,13 +216,14 @@ def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, 
     transcript has no speech regions yet; the caller adds them with
     :func:`with_speech`, which also drops the words Whisper invented in silence.
     ``on_progress`` receives the audio time (seconds) decoded so far;
-    ``on_decoding`` is called once decoding starts, after faster-whisper's own
-    (first) voice-activity pass, its memory peak.
+    ``on_decoding`` is called once decoding starts, after the first block's voice-activity pass.
+    ``activity`` (:func:`~speechcase.analysis.vad.speech_activity` with ``options.block_seconds``) gives
+    batched decoding Silero's probabilities, so it does not run Silero again.
     """
     whisper = load_model(model.load, compute_type, threads, device)
     began = time.perf_counter()
     if options.batch_size:
-        pieces = _batched(whisper, audio, options, on_decoding)
+        pieces = _batched(whisper, audio, options, on_decoding, activity)
     else:
         if speech is None:
             raise ValueError("sequential decoding needs the speech regions")
@@ -273,29 +282,30 @@ def _pieces(segments, offset: float) -> Iterator[tuple[list[Word], float]]:
         yield words, segment.end + offset
 
 
-def _batched(whisper, audio: Audio, options: DecodeOptions,
-             on_decoding: Callable[[], None] | None = None) -> Iterator[tuple[list[Word], float]]:
+def _batched(whisper, audio: Audio, options: DecodeOptions, on_decoding: Callable[[], None] | None = None,
+             activity: SpeechActivity | None = None) -> Iterator[tuple[list[Word], float]]:
     """Speech packed into windows of up to 30 s, decoded independently in batches.
 
     faster-whisper's own packing (Silero VAD with padding, silences cut out) is
     used as measured in benchmarks/disfluency; each window starts fresh, so one
     misheard window cannot derail the next, and the hotwords steer all alike.
-    A long recording goes in blocks cut at quiet moments (:func:`quiet_cuts`),
+    A long recording goes in blocks cut at quiet moments (:func:`~speechcase.analysis.vad.whisper_blocks`),
     which keeps memory flat: faster-whisper frames and packs all it is given at once.
     """
     from faster_whisper import BatchedInferencePipeline
 
     pipeline = BatchedInferencePipeline(whisper)
     sr = audio.sample_rate
-    edges = [0, *quiet_cuts(audio.samples, sr, options.block_seconds), audio.samples.size]
-    for first, last in zip(edges, edges[1:]):
-        segments, _ = pipeline.transcribe(
-            audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
-                            "speech_pad_ms": int(options.vad_pad * 1000)},
-            **decode_kwargs(options))
+    edges = activity.edges if activity else whisper_blocks(audio.samples, sr, options.block_seconds)
+    for k, (first, last) in enumerate(zip(edges, edges[1:])):
+        with reused_by_whisper(activity.probabilities[k]) if activity else nullcontext():
+            segments, _ = pipeline.transcribe(
+                audio.samples[first:last], batch_size=options.batch_size, vad_filter=True,
+                vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
+                                "speech_pad_ms": int(options.vad_pad * 1000)},
+                **decode_kwargs(options))
         if on_decoding and first == 0:
-            on_decoding()  # after faster-whisper's first voice-activity pass, its memory peak
+            on_decoding()  # after the first block's voice-activity pass
         yield from _pieces(segments, first / sr)
 
 

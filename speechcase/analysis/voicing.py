@@ -93,9 +93,7 @@ _WINDOW_AC = np.fft.irfft(np.abs(np.fft.rfft(_WINDOW, NFFT)) ** 2)
 def _frame_features(y: np.ndarray):
     """Per 10 ms frame: pitch (Hz), periodicity, voice-band level (dB), spectral change (dB), low-band
     share, and full-band level (dB, which also hears fricatives such as "s")."""
-    import librosa
-
-    frames = librosa.util.frame(np.pad(y.astype(np.float32), FRAME // 2), frame_length=FRAME, hop_length=HOP)
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(y.astype(np.float32), FRAME // 2), FRAME)[::HOP].T
     spectrum = np.fft.rfft(frames * _WINDOW[:, None], n=NFFT, axis=0)
     power = spectrum.real ** 2 + spectrum.imag ** 2
     ac = np.fft.irfft(power, axis=0)
@@ -119,9 +117,35 @@ def _frame_features(y: np.ndarray):
 
 @functools.lru_cache(maxsize=1)
 def _mel_bank() -> np.ndarray:
-    import librosa
+    """30 triangular filters between 80 and 4000 Hz on the mel scale, each normalised to unit area (Slaney's
+    mel scale and normalisation, as ``librosa.filters.mel`` makes them; a test compares the two)."""
+    return mel_filters(SR, NFFT, 30, 80.0, 4000.0)
 
-    return librosa.filters.mel(sr=SR, n_fft=NFFT, n_mels=30, fmin=80, fmax=4000)
+
+def mel_filters(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """``[n_mels, n_fft // 2 + 1]`` triangular mel filters (Slaney's scale: linear below 1 kHz, logarithmic
+    above), each scaled by 2 / its width in Hz so that every filter has the same area."""
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    rising = (freqs[None, :] - edges[:-2, None]) / np.diff(edges)[:-1, None]
+    falling = (edges[2:, None] - freqs[None, :]) / np.diff(edges)[1:, None]
+    weights = np.maximum(0.0, np.minimum(rising, falling)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+#: Slaney's mel scale: 3 mels per 200 Hz up to 1 kHz, then a constant ratio (6.4 over 27 mels).
+_MEL_HZ, _MEL_KNEE_HZ, _MEL_LOG_STEP = 200.0 / 3, 1000.0, float(np.log(6.4) / 27.0)
+
+
+def _hz_to_mel(hz: float) -> float:
+    if hz < _MEL_KNEE_HZ:
+        return hz / _MEL_HZ
+    return _MEL_KNEE_HZ / _MEL_HZ + float(np.log(hz / _MEL_KNEE_HZ)) / _MEL_LOG_STEP
+
+
+def _mel_to_hz(mels: np.ndarray) -> np.ndarray:
+    knee = _MEL_KNEE_HZ / _MEL_HZ
+    return np.where(mels < knee, mels * _MEL_HZ, _MEL_KNEE_HZ * np.exp(_MEL_LOG_STEP * (mels - knee)))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
