@@ -8,6 +8,7 @@ second server, a coach's batch in progress and the Cohort page.
 
     python docs/web_screenshots.py            # about 3 minutes on 2 cores
     python docs/web_screenshots.py --cohort   # only the batch and Cohort pictures (about a minute)
+    python docs/web_screenshots.py --goals    # only the Talk page with goals (two uploads, about a minute)
 """
 from __future__ import annotations
 
@@ -37,9 +38,13 @@ def sign_in(browser, server: WebServer, name: str):
     return page
 
 
-def shot(page, name: str, full: bool = False) -> None:
+def shot(page, name: str, full: bool = False, element: str | None = None) -> None:
+    """docs/NAME: the page's viewport (``full``: the whole page), or only the ``element`` (a CSS selector)."""
     path = DOCS / name
-    page.screenshot(path=str(path), full_page=full)
+    if element:
+        page.locator(element).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full)
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} KB")
 
 
@@ -54,6 +59,23 @@ def upload(page, server: WebServer, sample: str, talk: str, progress_picture: st
         shot(page, progress_picture)
     page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=300_000)
     return int(page.url.rsplit("/", 1)[1])
+
+
+#: The goals set on the Talk page for its picture: (form's metric, target).
+GOALS = (("fillers_per_minute", "<3"), ("section:modeling", "15-25%"), ("length", "<12m"), ("wpm", "130-160"))
+
+
+def goal_picture(ana, server: WebServer, talk: str) -> None:
+    """The Talk page's goals (docs/web-goals.png): four goals set with the page's form, each with first / best /
+    latest and the latest take met or not, the sentences, and the form."""
+    ana.goto(server.url + talk)
+    for metric, target in GOALS:
+        ana.select_option("#goal-metric", metric)
+        ana.fill("#goal-target", target)
+        ana.click("#goal-form button[type=submit]")
+        ana.wait_for_selector(f"#goals tr[data-goal='{metric}']")
+    ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
+    shot(ana, "web-goals.png", element="#goals")
 
 
 def cohort_pictures(browser, folder: Path) -> None:
@@ -117,6 +139,21 @@ def main() -> None:
             finally:
                 browser.close()
         return
+    if "--goals" in sys.argv:  # only the Talk page with goals
+        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+            server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
+            server.add_users()
+            server.start()
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
+            try:
+                ana = sign_in(browser, server, "ana")
+                upload(ana, server, "rambling_delivery", "churn case study")
+                upload(ana, server, "structured_churn", "churn case study")
+                goal_picture(ana, server, ana.get_attribute(".crumbs a[href^='/talks/']", "href"))
+            finally:
+                browser.close()
+                server.stop()
+        return
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
         server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
         server.add_users()
@@ -144,6 +181,7 @@ def main() -> None:
             ana.locator("#comparison").scroll_into_view_if_needed()
             ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
             shot(ana, "web-compare.png")
+            goal_picture(ana, server, talk)
 
             ana.fill("input[name=coach]", "carl")
             ana.click("#sharing button:has-text('Share')")
