@@ -128,97 +128,98 @@ def cohort_pictures(browser, folder: Path) -> None:
         server.stop()
 
 
+def candidate_server(folder: Path) -> WebServer:
+    """A started server on a scratch store with the test accounts, transcribing into its own cache."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = WebServer(folder, env={"SPEECHCASE_CACHE_DIR": str(folder / "cache")})
+    server.add_users()
+    server.start()
+    return server
+
+
+def candidate_pictures(browser, server: WebServer) -> None:
+    """Upload, progress, run, comparison, goals, sharing, the coach's review and what the candidate reads."""
+    ana = sign_in(browser, server, "ana")
+    first = upload(ana, server, "rambling_delivery", "churn case study", "web-progress.png")
+    second = upload(ana, server, "structured_churn", "churn case study")
+    ana.goto(server.url + "/talks")
+    ana.fill("#talk-name", "churn case study")
+    ana.hover("#drop-zone")
+    shot(ana, "web-upload.png")
+
+    ana.goto(f"{server.url}/runs/{second}")
+    frame = ana.frame_locator("#dashboard")
+    frame.locator("body[data-ready='1']").wait_for(timeout=60_000)
+    frame.locator(".flag-play").nth(2).click()
+    ana.wait_for_timeout(500)
+    shot(ana, "web-run.png")
+
+    talk = ana.get_attribute(".crumbs a[href^='/talks/']", "href")
+    ana.goto(server.url + talk)
+    ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
+    ana.locator("#comparison").scroll_into_view_if_needed()
+    ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
+    shot(ana, "web-compare.png")
+    goal_picture(ana, server, talk)
+
+    ana.fill("input[name=coach]", "carl")
+    ana.click("#sharing button:has-text('Share')")
+    ana.wait_for_selector("#sharing .shares li")
+    ana.evaluate("document.getElementById('sharing').scrollIntoView()")
+    shot(ana, "web-share.png")
+
+    carl = sign_in(browser, server, "carl")
+    shot(carl, "web-coach-talks.png")
+    carl.goto(f"{server.url}/runs/{first}/review")
+    carl.wait_for_selector(".review-flag.current")
+    carl.keyboard.press("a")
+    carl.wait_for_selector(".review-flag.current .decision-label[data-decision='agree']")
+    carl.keyboard.press("j")
+    second_flag = carl.locator(".review-flag").nth(1)
+    second_flag.locator("textarea").fill("Not a problem here: the pause is a deliberate beat before the result.")
+    second_flag.locator("button[value=dismiss]").click()
+    carl.wait_for_selector(".review-flag:nth-child(2) .decision-label[data-decision='dismiss']")
+    carl.evaluate("document.getElementById('player').currentTime = 40")
+    carl.wait_for_function("document.getElementById('now').textContent === '0:40'")
+    carl.keyboard.press("n")
+    carl.fill("#note-text", "Say the number out loud: how much churn did the model save?")
+    carl.click("#note-form button[type=submit]")
+    carl.wait_for_selector("#notes li.note")
+    carl.keyboard.press("j")
+    carl.evaluate("window.scrollTo(0, 0)")
+    shot(carl, "web-review.png")
+
+    ana.goto(f"{server.url}/talks")
+    ana.goto(f"{server.url}/runs/{first}")
+    ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
+    shot(ana, "web-feedback.png")
+
+
+def goals_only(browser, server: WebServer) -> None:
+    """Two takes of one talk uploaded, then the goals picture."""
+    ana = sign_in(browser, server, "ana")
+    upload(ana, server, "rambling_delivery", "churn case study")
+    upload(ana, server, "structured_churn", "churn case study")
+    goal_picture(ana, server, ana.get_attribute(".crumbs a[href^='/talks/']", "href"))
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    if "--cohort" in sys.argv:  # only the coach's batch and Cohort page
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
-            try:
-                cohort_pictures(browser, Path(folder))
-            finally:
-                browser.close()
-        return
-    if "--goals" in sys.argv:  # only the Talk page with goals
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
-            server.add_users()
-            server.start()
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
-            try:
-                ana = sign_in(browser, server, "ana")
-                upload(ana, server, "rambling_delivery", "churn case study")
-                upload(ana, server, "structured_churn", "churn case study")
-                goal_picture(ana, server, ana.get_attribute(".crumbs a[href^='/talks/']", "href"))
-            finally:
-                browser.close()
-                server.stop()
-        return
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
-        server.add_users()
-        server.start()
+    with tempfile.TemporaryDirectory() as name, sync_playwright() as p:
+        folder = Path(name)
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
         try:
-            ana = sign_in(browser, server, "ana")
-            first = upload(ana, server, "rambling_delivery", "churn case study", "web-progress.png")
-            second = upload(ana, server, "structured_churn", "churn case study")
-            ana.goto(server.url + "/talks")
-            ana.fill("#talk-name", "churn case study")
-            ana.hover("#drop-zone")
-            shot(ana, "web-upload.png")
-
-            ana.goto(f"{server.url}/runs/{second}")
-            frame = ana.frame_locator("#dashboard")
-            frame.locator("body[data-ready='1']").wait_for(timeout=60_000)
-            frame.locator(".flag-play").nth(2).click()
-            ana.wait_for_timeout(500)
-            shot(ana, "web-run.png")
-
-            talk = ana.get_attribute(".crumbs a[href^='/talks/']", "href")
-            ana.goto(server.url + talk)
-            ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
-            ana.locator("#comparison").scroll_into_view_if_needed()
-            ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
-            shot(ana, "web-compare.png")
-            goal_picture(ana, server, talk)
-
-            ana.fill("input[name=coach]", "carl")
-            ana.click("#sharing button:has-text('Share')")
-            ana.wait_for_selector("#sharing .shares li")
-            ana.evaluate("document.getElementById('sharing').scrollIntoView()")
-            shot(ana, "web-share.png")
-
-            carl = sign_in(browser, server, "carl")
-            shot(carl, "web-coach-talks.png")
-            carl.goto(f"{server.url}/runs/{first}/review")
-            carl.wait_for_selector(".review-flag.current")
-            carl.keyboard.press("a")
-            carl.wait_for_selector(".review-flag.current .decision-label[data-decision='agree']")
-            carl.keyboard.press("j")
-            second_flag = carl.locator(".review-flag").nth(1)
-            second_flag.locator("textarea").fill("Not a problem here: the pause is a deliberate beat before the result.")
-            second_flag.locator("button[value=dismiss]").click()
-            carl.wait_for_selector(".review-flag:nth-child(2) .decision-label[data-decision='dismiss']")
-            carl.evaluate("document.getElementById('player').currentTime = 40")
-            carl.wait_for_function("document.getElementById('now').textContent === '0:40'")
-            carl.keyboard.press("n")
-            carl.fill("#note-text", "Say the number out loud: how much churn did the model save?")
-            carl.click("#note-form button[type=submit]")
-            carl.wait_for_selector("#notes li.note")
-            carl.keyboard.press("j")
-            carl.evaluate("window.scrollTo(0, 0)")
-            shot(carl, "web-review.png")
-
-            ana.goto(f"{server.url}/talks")
-            ana.goto(f"{server.url}/runs/{first}")
-            ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
-            shot(ana, "web-feedback.png")
-            server.stop()
-            cohort_pictures(browser, Path(folder) / "cohort")
+            if "--cohort" not in sys.argv:  # --cohort: only the coach's batch and Cohort page
+                server = candidate_server(folder / "talks")
+                try:
+                    (goals_only if "--goals" in sys.argv else candidate_pictures)(browser, server)
+                finally:
+                    server.stop()
+            if "--goals" not in sys.argv:  # --goals: only the goals picture
+                cohort_pictures(browser, folder / "cohort")
         finally:
             browser.close()
-            server.stop()
 
 
 if __name__ == "__main__":
