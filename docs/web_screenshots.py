@@ -8,6 +8,7 @@ second server, a coach's batch in progress and the Cohort page.
 
     python docs/web_screenshots.py            # about 3 minutes on 2 cores
     python docs/web_screenshots.py --cohort   # only the batch and Cohort pictures (about a minute)
+    python docs/web_screenshots.py --goals    # only the Talk page with goals (two uploads, about a minute)
 """
 from __future__ import annotations
 
@@ -37,9 +38,13 @@ def sign_in(browser, server: WebServer, name: str):
     return page
 
 
-def shot(page, name: str, full: bool = False) -> None:
+def shot(page, name: str, full: bool = False, element: str | None = None) -> None:
+    """docs/NAME: the page's viewport (``full``: the whole page), or only the ``element`` (a CSS selector)."""
     path = DOCS / name
-    page.screenshot(path=str(path), full_page=full)
+    if element:
+        page.locator(element).screenshot(path=str(path))
+    else:
+        page.screenshot(path=str(path), full_page=full)
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1000} KB")
 
 
@@ -54,6 +59,23 @@ def upload(page, server: WebServer, sample: str, talk: str, progress_picture: st
         shot(page, progress_picture)
     page.wait_for_url(re.compile(r"/runs/\d+$"), timeout=300_000)
     return int(page.url.rsplit("/", 1)[1])
+
+
+#: The goals set on the Talk page for its picture: (form's metric, target).
+GOALS = (("fillers_per_minute", "<3"), ("section:modeling", "15-25%"), ("length", "<12m"), ("wpm", "130-160"))
+
+
+def goal_picture(ana, server: WebServer, talk: str) -> None:
+    """The Talk page's goals (docs/web-goals.png): four goals set with the page's form, each with first / best /
+    latest and the latest take met or not, the sentences, and the form."""
+    ana.goto(server.url + talk)
+    for metric, target in GOALS:
+        ana.select_option("#goal-metric", metric)
+        ana.fill("#goal-target", target)
+        ana.click("#goal-form button[type=submit]")
+        ana.wait_for_selector(f"#goals tr[data-goal='{metric}']")
+    ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
+    shot(ana, "web-goals.png", element="#goals")
 
 
 def cohort_pictures(browser, folder: Path) -> None:
@@ -106,81 +128,98 @@ def cohort_pictures(browser, folder: Path) -> None:
         server.stop()
 
 
+def candidate_server(folder: Path) -> WebServer:
+    """A started server on a scratch store with the test accounts, transcribing into its own cache."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = WebServer(folder, env={"SPEECHCASE_CACHE_DIR": str(folder / "cache")})
+    server.add_users()
+    server.start()
+    return server
+
+
+def candidate_pictures(browser, server: WebServer) -> None:
+    """Upload, progress, run, comparison, goals, sharing, the coach's review and what the candidate reads."""
+    ana = sign_in(browser, server, "ana")
+    first = upload(ana, server, "rambling_delivery", "churn case study", "web-progress.png")
+    second = upload(ana, server, "structured_churn", "churn case study")
+    ana.goto(server.url + "/talks")
+    ana.fill("#talk-name", "churn case study")
+    ana.hover("#drop-zone")
+    shot(ana, "web-upload.png")
+
+    ana.goto(f"{server.url}/runs/{second}")
+    frame = ana.frame_locator("#dashboard")
+    frame.locator("body[data-ready='1']").wait_for(timeout=60_000)
+    frame.locator(".flag-play").nth(2).click()
+    ana.wait_for_timeout(500)
+    shot(ana, "web-run.png")
+
+    talk = ana.get_attribute(".crumbs a[href^='/talks/']", "href")
+    ana.goto(server.url + talk)
+    ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
+    ana.locator("#comparison").scroll_into_view_if_needed()
+    ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
+    shot(ana, "web-compare.png")
+    goal_picture(ana, server, talk)
+
+    ana.fill("input[name=coach]", "carl")
+    ana.click("#sharing button:has-text('Share')")
+    ana.wait_for_selector("#sharing .shares li")
+    ana.evaluate("document.getElementById('sharing').scrollIntoView()")
+    shot(ana, "web-share.png")
+
+    carl = sign_in(browser, server, "carl")
+    shot(carl, "web-coach-talks.png")
+    carl.goto(f"{server.url}/runs/{first}/review")
+    carl.wait_for_selector(".review-flag.current")
+    carl.keyboard.press("a")
+    carl.wait_for_selector(".review-flag.current .decision-label[data-decision='agree']")
+    carl.keyboard.press("j")
+    second_flag = carl.locator(".review-flag").nth(1)
+    second_flag.locator("textarea").fill("Not a problem here: the pause is a deliberate beat before the result.")
+    second_flag.locator("button[value=dismiss]").click()
+    carl.wait_for_selector(".review-flag:nth-child(2) .decision-label[data-decision='dismiss']")
+    carl.evaluate("document.getElementById('player').currentTime = 40")
+    carl.wait_for_function("document.getElementById('now').textContent === '0:40'")
+    carl.keyboard.press("n")
+    carl.fill("#note-text", "Say the number out loud: how much churn did the model save?")
+    carl.click("#note-form button[type=submit]")
+    carl.wait_for_selector("#notes li.note")
+    carl.keyboard.press("j")
+    carl.evaluate("window.scrollTo(0, 0)")
+    shot(carl, "web-review.png")
+
+    ana.goto(f"{server.url}/talks")
+    ana.goto(f"{server.url}/runs/{first}")
+    ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
+    shot(ana, "web-feedback.png")
+
+
+def goals_only(browser, server: WebServer) -> None:
+    """Two takes of one talk uploaded, then the goals picture."""
+    ana = sign_in(browser, server, "ana")
+    upload(ana, server, "rambling_delivery", "churn case study")
+    upload(ana, server, "structured_churn", "churn case study")
+    goal_picture(ana, server, ana.get_attribute(".crumbs a[href^='/talks/']", "href"))
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    if "--cohort" in sys.argv:  # only the coach's batch and Cohort page
-        with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
-            try:
-                cohort_pictures(browser, Path(folder))
-            finally:
-                browser.close()
-        return
-    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        server = WebServer(Path(folder), env={"SPEECHCASE_CACHE_DIR": str(Path(folder) / "cache")})
-        server.add_users()
-        server.start()
+    with tempfile.TemporaryDirectory() as name, sync_playwright() as p:
+        folder = Path(name)
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=LAUNCH_ARGS)
         try:
-            ana = sign_in(browser, server, "ana")
-            first = upload(ana, server, "rambling_delivery", "churn case study", "web-progress.png")
-            second = upload(ana, server, "structured_churn", "churn case study")
-            ana.goto(server.url + "/talks")
-            ana.fill("#talk-name", "churn case study")
-            ana.hover("#drop-zone")
-            shot(ana, "web-upload.png")
-
-            ana.goto(f"{server.url}/runs/{second}")
-            frame = ana.frame_locator("#dashboard")
-            frame.locator("body[data-ready='1']").wait_for(timeout=60_000)
-            frame.locator(".flag-play").nth(2).click()
-            ana.wait_for_timeout(500)
-            shot(ana, "web-run.png")
-
-            talk = ana.get_attribute(".crumbs a[href^='/talks/']", "href")
-            ana.goto(server.url + talk)
-            ana.wait_for_selector("body[data-figures='1']", timeout=60_000)
-            ana.locator("#comparison").scroll_into_view_if_needed()
-            ana.evaluate("document.getElementById('takes-title').scrollIntoView()")
-            shot(ana, "web-compare.png")
-
-            ana.fill("input[name=coach]", "carl")
-            ana.click("#sharing button:has-text('Share')")
-            ana.wait_for_selector("#sharing .shares li")
-            ana.evaluate("document.getElementById('sharing').scrollIntoView()")
-            shot(ana, "web-share.png")
-
-            carl = sign_in(browser, server, "carl")
-            shot(carl, "web-coach-talks.png")
-            carl.goto(f"{server.url}/runs/{first}/review")
-            carl.wait_for_selector(".review-flag.current")
-            carl.keyboard.press("a")
-            carl.wait_for_selector(".review-flag.current .decision-label[data-decision='agree']")
-            carl.keyboard.press("j")
-            second_flag = carl.locator(".review-flag").nth(1)
-            second_flag.locator("textarea").fill("Not a problem here: the pause is a deliberate beat before the result.")
-            second_flag.locator("button[value=dismiss]").click()
-            carl.wait_for_selector(".review-flag:nth-child(2) .decision-label[data-decision='dismiss']")
-            carl.evaluate("document.getElementById('player').currentTime = 40")
-            carl.wait_for_function("document.getElementById('now').textContent === '0:40'")
-            carl.keyboard.press("n")
-            carl.fill("#note-text", "Say the number out loud: how much churn did the model save?")
-            carl.click("#note-form button[type=submit]")
-            carl.wait_for_selector("#notes li.note")
-            carl.keyboard.press("j")
-            carl.evaluate("window.scrollTo(0, 0)")
-            shot(carl, "web-review.png")
-
-            ana.goto(f"{server.url}/talks")
-            ana.goto(f"{server.url}/runs/{first}")
-            ana.evaluate("document.getElementById('coach-review').scrollIntoView()")
-            shot(ana, "web-feedback.png")
-            server.stop()
-            cohort_pictures(browser, Path(folder) / "cohort")
+            if "--cohort" not in sys.argv:  # --cohort: only the coach's batch and Cohort page
+                server = candidate_server(folder / "talks")
+                try:
+                    (goals_only if "--goals" in sys.argv else candidate_pictures)(browser, server)
+                finally:
+                    server.stop()
+            if "--goals" not in sys.argv:  # --goals: only the goals picture
+                cohort_pictures(browser, folder / "cohort")
         finally:
             browser.close()
-            server.stop()
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def app_routes() -> list[tuple[str, str]]:
 
 def concrete(path: str, web) -> str:
     values = {"talk_id": str(web.talks["churn"]), "run_id": str(web.runs["churn"]), "job_id": "1", "name": "churn",
-              "coach": "carl", "flag_id": "f-001", "note_id": "1", "notice_id": "1", "token": "x" * 20,
+              "coach": "carl", "flag_id": "f-001", "note_id": "1", "notice_id": "1", "token": "x" * 20, "metric": "wpm",
               "batch_id": "1"}
     return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values[m.group(1)], path)
 

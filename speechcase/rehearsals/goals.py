@@ -215,10 +215,55 @@ def _example(metric: Metric) -> str:
 
 # -- the store -------------------------------------------------------------------------------------------------
 
-def set_goals(store: Store, talk: Talk, goals: list[Goal]) -> None:
-    """Set (or replace) these goals of ``talk``, all in one transaction."""
+def save_goals(store: Store, talk: Talk, goals: list[Goal], replace: bool = False) -> None:
+    """Check and set goals the way every interface does (``speechcase goals set``, the web app): refuse a section
+    or summary path that none of the talk's runs has (:func:`check_measurable`), then :func:`set_goals`.
+
+    Args:
+        store: the rehearsal store.
+        talk: the talk the goals are for.
+        goals: the goals, read with :func:`parse_goal`; one already set on the same metric is replaced.
+        replace: remove the talk's other goals, so that it has exactly ``goals`` afterwards.
+
+    Raises:
+        BadGoal: a goal none of the talk's runs could ever measure (then nothing is changed).
+    """
+    check_measurable(store, talk, goals)
+    set_goals(store, talk, goals, replace)
+
+
+def check_measurable(store: Store, talk: Talk, goals: list[Goal]) -> None:
+    """Refuse a section or summary path none of the talk's runs has: a typo would never be measured. A talk with
+    no run yet takes any (there is nothing to check against).
+
+    Raises:
+        BadGoal: naming the section (with the sections the runs have) or the path.
+    """
+    runs = store.runs(talk)
+    if not runs:
+        return
+    for goal in goals:
+        if not goal.metric.key.startswith((SECTION_PREFIX, SUMMARY_PREFIX)):
+            continue
+        if any(run_value(goal.metric, run) is not None for run in runs):
+            continue
+        if goal.metric.key.startswith(SECTION_PREFIX):
+            known = sorted({s.section for run in runs for s in run.sections})
+            raise BadGoal(f"No run of '{talk.name}' has a section '{goal.metric.key[len(SECTION_PREFIX):]}' "
+                          f"(its sections: {', '.join(known)}); check the name.")
+        raise BadGoal(f"No run of '{talk.name}' has a number at '{goal.metric.path}' in its summary; "
+                      "check the path in analysis.json (e.g. signposting.per_minute).")
+
+
+def set_goals(store: Store, talk: Talk, goals: list[Goal], replace: bool = False) -> None:
+    """Set (or replace) these goals of ``talk``, all in one transaction; with ``replace``, the talk's other goals
+    are removed in the same transaction."""
     stamp = now()
     with store.transaction() as db:
+        if replace:
+            keep = [g.metric.key for g in goals]
+            db.execute(f"DELETE FROM talk_goals WHERE talk_id = ? AND metric NOT IN ({', '.join('?' * len(keep))})",
+                       (talk.id, *keep))
         for g in goals:
             db.execute(
                 "INSERT INTO talk_goals (talk_id, metric, low, high, low_inclusive, high_inclusive, text, "
@@ -250,13 +295,18 @@ def remove_goals(store: Store, talk: Talk, names: list[str]) -> list[Goal]:
     return chosen
 
 
-def _find(goals: list[Goal], name: str, talk: Talk) -> Goal:
+def find_goal(goals: list[Goal], name: str) -> Goal | None:
+    """The goal ``name`` names among ``goals`` (:func:`talk_goals` order): its metric's name or key
+    (``fillers-per-minute``, ``section:modeling``) or its number (``1`` or ``G1``); None when there is none."""
     number = name[1:] if name[:1] in "gG" and name[1:].isdigit() else name
     if number.isdigit() and 1 <= int(number) <= len(goals):
         return goals[int(number) - 1]
-    for g in goals:
-        if name in (g.metric.key, g.metric.name):
-            return g
+    return next((g for g in goals if name in (g.metric.key, g.metric.name)), None)
+
+
+def _find(goals: list[Goal], name: str, talk: Talk) -> Goal:
+    if (found := find_goal(goals, name)) is not None:
+        return found
     raise BadGoal(f"Talk '{talk.name}' has no goal '{name}'; `speechcase goals list {talk.name}` lists them.")
 
 

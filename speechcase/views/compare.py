@@ -253,13 +253,26 @@ def _runs_table(runs: list[RunRow], goals: list[GoalProgress]) -> str:
 _MET = {True: ("met", "\u2713 met"), False: ("missed", "\u2717 missed"), None: ("unmeasured", "\u2013")}
 
 
+def goal_mark(metric: Metric, check: GoalCheck | None) -> tuple[str, str]:
+    """A goal in one run as (kind, text): ``("met", "\u2713 met (2.1 per minute)")``, ``("missed", ...)``, or
+    ``("unmeasured", "\u2013")`` where the run has no such number; the web app's Talk and Run pages show the same."""
+    if check is None:
+        return _MET[None]
+    kind, word = _MET[check.met]
+    return kind, word + ("" if check.value is None else f" ({format_value(metric, check.value)})")
+
+
+def goal_at(metric: Metric, check: GoalCheck | None) -> str:
+    """A goal's first, best or latest value with its run (``"2.1 per minute (#3)"``), or a dash."""
+    if check is None or check.value is None:
+        return "\u2013"
+    return f"{format_value(metric, check.value)} (#{check.run_id})"
+
+
 def _met_cell(metric: Metric, check: GoalCheck | None) -> str:
     """A goal's cell for one run: met or missed (with its value), or a dash where the run has no such number."""
-    if check is None:
-        return '<td class="goal unmeasured">\u2013</td>'
-    kind, word = _MET[check.met]
-    value = "" if check.value is None else f" ({format_value(metric, check.value)})"
-    return f'<td class="goal {kind}">{html.escape(word + value)}</td>'
+    kind, text = goal_mark(metric, check)
+    return f'<td class="goal {kind}">{html.escape(text)}</td>'
 
 
 def _goals_html(goals: list[GoalProgress]) -> str:
@@ -267,16 +280,11 @@ def _goals_html(goals: list[GoalProgress]) -> str:
     if not goals:
         return ""
     esc = html.escape
-
-    def at(progress: GoalProgress, check: GoalCheck | None) -> str:
-        if check is None or check.value is None:
-            return "\u2013"
-        return f"{format_value(progress.goal.metric, check.value)} (#{check.run_id})"
-
     rows = "".join(
         f'<tr data-goal="{esc(g.goal.metric.key)}"><td>G{k}</td><td>{esc(g.goal.metric.label)}</td>'
-        f"<td>{esc(g.goal.target)}</td><td>{esc(at(g, g.first))}</td><td>{esc(at(g, g.best))}</td>"
-        f"<td>{esc(at(g, g.latest))}</td>{_met_cell(g.goal.metric, g.latest)}</tr>"
+        f"<td>{esc(g.goal.target)}</td><td>{esc(goal_at(g.goal.metric, g.first))}</td>"
+        f"<td>{esc(goal_at(g.goal.metric, g.best))}</td>"
+        f"<td>{esc(goal_at(g.goal.metric, g.latest))}</td>{_met_cell(g.goal.metric, g.latest)}</tr>"
         for k, g in enumerate(goals, 1))
     sentences = "".join(f"<li>{esc(g.sentence)}</li>" for g in goals)
     return (f'<section id="goals">\n<h2>Goals for the next take</h2>\n<div class="scroll"><table class="goals">'

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import HTTPException
 
-from speechcase.core.errors import UnknownJob, UnknownRun
+from speechcase.core.errors import UnknownJob, UnknownRun, UnknownTalk
 from speechcase.interfaces.web.auth import Caller
 from speechcase.rehearsals.jobs import Job, get_job
-from speechcase.rehearsals.sharing import Access, run_talk_id, talk_access
+from speechcase.rehearsals.sharing import Access, find_visible_talk, run_talk_id, talk_access
 from speechcase.rehearsals.store import RunRow, Store, Talk
 
 NOT_FOUND = "Not found."
@@ -31,6 +31,17 @@ def visible_talk(db: Store, who: Caller, talk_id: int, owner_only: bool = False)
     if talk is None or access is None or (owner_only and access != "owner"):
         raise not_found()
     return talk, access
+
+
+def talk_named(db: Store, who: Caller, name: str, speaker: str | None = None,
+               owner_only: bool = False) -> tuple[Talk, Access]:
+    """The talk called ``name`` among those the caller may see (the API names talks; a coach with two shared
+    talks of one name passes ``speaker``); with ``owner_only``, only the caller's own talk."""
+    try:
+        talk = find_visible_talk(db, who.user, name, speaker)
+    except UnknownTalk:
+        raise not_found() from None
+    return visible_talk(db, who, talk.id, owner_only)
 
 
 def visible_run(db: Store, who: Caller, run_id: int, owner_only: bool = False) -> tuple[RunRow, Talk, Access]:

@@ -27,7 +27,7 @@ from speechcase.core.errors import SpeechcaseError
 from speechcase.core.version import __version__
 from speechcase.interfaces.web.auth import LoginThrottle, NotSignedIn
 from speechcase.interfaces.web.batch_drivers import BatchDriver
-from speechcase.interfaces.web.routes import admin, api, batches, cohort, files, pages, review, session
+from speechcase.interfaces.web.routes import admin, api, batches, cohort, files, goals, pages, review, session
 from speechcase.interfaces.web.settings import WebSettings
 from speechcase.interfaces.web.templates_env import TEMPLATES, templates
 from speechcase.interfaces.web.workers import Workers
@@ -93,8 +93,10 @@ def create_app(settings: WebSettings | None = None, start_workers: bool = True) 
     app.state.throttle = LoginThrottle()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (session, pages, files, review, admin, cohort, batches, api):
+    for module in (session, pages, files, review, admin, cohort, batches, goals):
         app.include_router(module.router)
+    app.include_router(goals.api)  # before api's GET /api/talks/{name:path}, which would take ".../goals" as a name
+    app.include_router(api.router)
     app.include_router(batches.api)
     app.include_router(api.docs_router)
 

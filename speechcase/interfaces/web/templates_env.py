@@ -12,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from speechcase.core.formatting import format_duration, local_time, percent, span_label
 from speechcase.core.version import __version__
+from speechcase.views.compare import goal_at, goal_mark
 from speechcase.views.dashboard.settings import default_settings
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,7 +23,7 @@ def environment() -> Environment:
                       lstrip_blocks=True)
     env.filters.update(duration=format_duration, local_time=local_time, percent=percent, span=span_label,
                        flag_title=default_settings().flag_title)  # the dashboard's titles ("Section too short")
-    env.globals["version"] = __version__
+    env.globals.update(version=__version__, goal_mark=goal_mark, goal_at=goal_at)  # goals as `speechcase compare`
     return env
 
 

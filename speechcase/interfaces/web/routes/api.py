@@ -12,8 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from speechcase.core.errors import UnknownTalk
-from speechcase.interfaces.web.access import not_found, own_job, visible_run
+from speechcase.interfaces.web.access import not_found, own_job, talk_named, visible_run
 from speechcase.interfaces.web.auth import Caller, caller, settings_of, store, writer
 from speechcase.interfaces.web.recordings import discard_unused
 from speechcase.interfaces.web.takes import accept_take
@@ -21,7 +20,7 @@ from speechcase.interfaces.web.uploads import UploadRefused
 from speechcase.interfaces.web.views import render
 from speechcase.rehearsals.jobs import cancel
 from speechcase.rehearsals.reviews import run_review
-from speechcase.rehearsals.sharing import find_visible_talk, revoke_share, share_talk, shares_of, visible_talks
+from speechcase.rehearsals.sharing import revoke_share, share_talk, shares_of, visible_talks
 from speechcase.rehearsals.store import RunRow, Store, Talk
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -111,19 +110,11 @@ def list_talks(who: Caller = Depends(caller), db: Store = Depends(store)) -> lis
     return [talk_json(t, a) for t, a in visible_talks(db, who.user)]
 
 
-def _talk(db: Store, who: Caller, name: str, speaker: str | None) -> Talk:
-    try:
-        return find_visible_talk(db, who.user, name, speaker)
-    except UnknownTalk:
-        raise not_found() from None
-
-
 @router.get("/talks/{name:path}", responses=ERRORS)
 def get_talk(name: str, speaker: str | None = None, who: Caller = Depends(caller),
              db: Store = Depends(store)) -> dict[str, Any]:
     """A talk with its runs, oldest first (a coach with two shared talks of one name adds ?speaker=NAME)."""
-    talk = _talk(db, who, name, speaker)
-    access = next(a for t, a in visible_talks(db, who.user) if t.id == talk.id)
+    talk, access = talk_named(db, who, name, speaker)
     body = talk_json(talk, access) | {"runs": [run_json(r) for r in db.runs(talk)]}
     if access == "owner":
         body["shared_with"] = [s.coach for s in shares_of(db, talk.id)]
@@ -133,9 +124,7 @@ def get_talk(name: str, speaker: str | None = None, who: Caller = Depends(caller
 @router.post("/talks/{name:path}/shares", status_code=201, responses={**ERRORS, 400: {"model": Problem}})
 def post_share(name: str, share: ShareIn, who: Caller = Depends(writer), db: Store = Depends(store)) -> dict[str, Any]:
     """Share one of your talks with a coach, by their user name."""
-    talk = _talk(db, who, name, None)
-    if talk.speaker != who.user.name or who.user.role != "candidate":
-        raise not_found()
+    talk, _ = talk_named(db, who, name, owner_only=True)
     made = share_talk(db, who.user, talk, share.coach)
     return {"talk": talk.name, "coach": made.coach, "created_at": made.created_at}
 
@@ -143,8 +132,8 @@ def post_share(name: str, share: ShareIn, who: Caller = Depends(writer), db: Sto
 @router.delete("/talks/{name:path}/shares/{coach}", status_code=204, responses=ERRORS)
 def delete_share(name: str, coach: str, who: Caller = Depends(writer), db: Store = Depends(store)) -> Response:
     """Stop sharing a talk with a coach; it takes effect on their next request."""
-    talk = _talk(db, who, name, None)
-    if talk.speaker != who.user.name or who.user.role != "candidate" or not revoke_share(db, talk, coach):
+    talk, _ = talk_named(db, who, name, owner_only=True)
+    if not revoke_share(db, talk, coach):
         raise not_found()
     return Response(status_code=204)
 

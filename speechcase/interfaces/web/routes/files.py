@@ -73,10 +73,12 @@ def report(run_id: int, who: Caller = Depends(caller), db: Store = Depends(store
 
 @router.get("/talks/{talk_id}/compare.csv")
 def compare_csv(talk_id: int, who: Caller = Depends(caller), db: Store = Depends(store)) -> Response:
+    from speechcase.rehearsals.goals import goal_progress
     from speechcase.views.frames import runs_table
 
     talk, _ = visible_talk(db, who, talk_id)
-    csv = runs_table(db.runs(talk)).to_csv(index=False)
+    runs = db.runs(talk)
+    csv = runs_table(runs, goal_progress(db, talk, runs)).to_csv(index=False)  # as `speechcase compare --csv`
     return Response(csv, media_type="text/csv; charset=utf-8", headers=attachment(f"{talk.name}-compare.csv"))
 
 

@@ -1,5 +1,6 @@
-"""The pages: Talks, Talk (history and comparison), Run (dashboard and actions), Job (live progress), and the
-actions behind their buttons (cancel, re-analyse, delete, share, revoke, invite, dismiss a notice)."""
+"""The pages: Talks, Talk (history, goals and comparison), Run (goals, dashboard and actions), Job (live
+progress), and the actions behind their buttons (cancel, re-analyse, delete, share, revoke, invite, dismiss a
+notice). The goal forms are in :mod:`.goals`."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,10 +13,12 @@ from speechcase.core.errors import ShareRefused
 from speechcase.interfaces.web.access import not_found, own_job, visible_run, visible_talk
 from speechcase.interfaces.web.auth import Caller, caller, require_role, settings_of, store, writer
 from speechcase.interfaces.web.figures import talk_figures
+from speechcase.interfaces.web.goal_views import goal_choices
 from speechcase.interfaces.web.recordings import discard_unused
 from speechcase.interfaces.web.takes import framework_name
 from speechcase.interfaces.web.uploads import UploadRefused, human_size
 from speechcase.interfaces.web.views import render
+from speechcase.rehearsals.goals import goal_progress, progress_until
 from speechcase.rehearsals.history import section_columns, what_changed
 from speechcase.rehearsals.jobs import cancel, enqueue_reanalysis, jobs_of
 from speechcase.rehearsals.notices import dismiss_notice, unread_notices
@@ -68,10 +71,12 @@ def talks_page(request: Request, who: Caller = Depends(caller), db: Store = Depe
 
 @router.get("/talks/{talk_id}")
 def talk_page(request: Request, talk_id: int, who: Caller = Depends(caller), db: Store = Depends(store)) -> Response:
-    return _talk_view(request, who, db, talk_id)
+    return talk_view(request, who, db, talk_id)
 
 
-def _talk_view(request: Request, who: Caller, db: Store, talk_id: int, invite_url: str | None = None) -> Response:
+def talk_view(request: Request, who: Caller, db: Store, talk_id: int, invite_url: str | None = None,
+              goal_form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """The Talk page; ``goal_form`` holds a refused goal form's fields and its ``error``, shown in the form."""
     talk, access = visible_talk(db, who, talk_id)
     runs = db.runs(talk)
     changes = []
@@ -81,10 +86,11 @@ def _talk_view(request: Request, who: Caller, db: Store, talk_id: int, invite_ur
         changes.append((f"Since the first take (#{runs[0].id} \u2192 #{runs[-1].id})", what_changed(runs[0], runs[-1])))
     reviews = {r.id: run_review(db, r.id) for r in runs}
     reviewed = {run_id: len(v.reviews) + len(v.notes) for run_id, v in reviews.items()}
-    return render(request, "talk.html", who, talk=talk, access=access, runs=runs, sections=section_columns(runs),
-                  shares=shares_of(db, talk.id) if access == "owner" else [], changes=changes,
-                  figures=talk_figures(runs) if runs else None, reviewed=reviewed,
-                  invite_url=invite_url)
+    return render(request, "talk.html", who, status_code=status_code, talk=talk, access=access, runs=runs,
+                  sections=section_columns(runs), shares=shares_of(db, talk.id) if access == "owner" else [],
+                  changes=changes, figures=talk_figures(runs) if runs else None, reviewed=reviewed,
+                  invite_url=invite_url, goals=goal_progress(db, talk, runs),
+                  goal_choices=goal_choices(runs) if access == "owner" else [], goal_form=goal_form or {})
 
 
 @router.get("/runs/{run_id}")
@@ -95,7 +101,7 @@ def run_page(request: Request, run_id: int, who: Caller = Depends(caller), db: S
     flags = {f.id: f for f in document.flags}
     decided = [(r, flags.get(r.flag_id or "")) for r in review.reviews]
     return render(request, "run.html", who, run=run, talk=talk, access=access, review=review, decided=decided,
-                  document=document, frameworks=builtin_names())
+                  document=document, frameworks=builtin_names(), goals=progress_until(db, run))
 
 
 @router.get("/jobs/{job_id}")
@@ -166,7 +172,7 @@ def talk_invite(request: Request, talk_id: int, who: Caller = Depends(writer), d
     """A one-time invite link, shown once in the page that answers (it is not put in any URL the server logs)."""
     talk, _ = visible_talk(db, who, talk_id, owner_only=True)
     token = create_invite(db, who.user, talk)
-    return _talk_view(request, who, db, talk.id, invite_url=str(request.base_url).rstrip("/") + f"/invite/{token}")
+    return talk_view(request, who, db, talk.id, invite_url=str(request.base_url).rstrip("/") + f"/invite/{token}")
 
 
 @router.post("/notices/{notice_id}/dismiss")
