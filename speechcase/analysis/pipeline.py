@@ -149,13 +149,14 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
 
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
+    loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
     with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
         activity = speech_activity(audio, options.decode.block_seconds)
         speech = speech_regions(audio, activity=activity)
         require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
     beside = Background(_audio_measures, audio, speech, options, timer)
-    with timer.stage("load_model"):
-        load_model(model.load, options.compute_type, options.threads, options.device)
+    with timer.stage("load_model"):  # loaded beside the voice-activity pass
+        loading.result()
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
     with timer.stage("transcribe"):
         transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
