@@ -33,6 +33,7 @@ HOP = 0.04
 FMIN, FMAX = 65.0, 400.0
 TELEPHONE_CUTOFF_HZ = 3600.0
 BLOCK_FRAMES = 1500  # 60 s of frames per block: memory stays flat however long the talk
+YIN_FRAMES = 250  # frames per YIN call: its spectra and difference functions stay under 50 MB
 #: Loudness of digital silence (an RMS of 0) in dB full scale, instead of minus infinity; quieter than any
 #: real recording's background (16-bit audio bottoms out near -96 dB).
 FLOOR_DB = -100.0
@@ -102,7 +103,9 @@ def _yin_and_rms(samples: np.ndarray, sr: int, wanted: np.ndarray | None = None)
         if rows.size:
             block = _centred(samples, first * hop - frame // 2, (first + count - 1) * hop + frame // 2)
             frames = np.lib.stride_tricks.sliding_window_view(block, frame)[::hop]
-            f0[first + rows] = yin(frames[rows], sr, FMIN, FMAX)
+            for part in range(0, rows.size, YIN_FRAMES):  # YIN's spectra take 20 times the frames' memory
+                some = rows[part:part + YIN_FRAMES]
+                f0[first + some] = yin(frames[some], sr, FMIN, FMAX)
     return f0, frame_rms(samples, hop, frame)
 
 
@@ -119,7 +122,7 @@ def yin(frames: np.ndarray, sr: int, fmin: float, fmax: float, threshold: float 
     length = frames.shape[1]
     min_period = int(np.floor(sr / fmax))
     max_period = min(int(np.ceil(sr / fmin)), length - 1)
-    n_fft = _fast_length(2 * length - 1)
+    n_fft = _fast_length(length + max_period)  # long enough that lags up to max_period do not wrap around
     spectrum = np.fft.rfft(frames, n=n_fft, axis=1)
     acf = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=n_fft, axis=1)[:, :max_period + 1]
     energy = np.cumsum(frames.astype(np.float64) ** 2, axis=1)[:, :max_period]
@@ -162,10 +165,11 @@ def frame_rms(samples: np.ndarray, hop: int, frame: int) -> np.ndarray:
     """RMS of ``frame`` samples centred on every ``hop`` (zeros beyond the ends), from the energy of each
     ``hop // 4`` samples: no framed copy of the audio."""
     step = hop // 4
-    whole = samples[:samples.size // step * step].astype(np.float64)
-    energy = np.square(whole).reshape(-1, step).sum(axis=1)
+    whole, chunk = samples.size // step * step, step * 4096  # a minute at a time: a float64 copy of an hour is 460 MB
+    energy = np.concatenate([np.square(samples[first:min(first + chunk, whole)].astype(np.float64))
+                             .reshape(-1, step).sum(axis=1) for first in range(0, whole, chunk)] or [np.zeros(0)])
     if samples.size % step:
-        energy = np.append(energy, float(np.square(samples[whole.size:].astype(np.float64)).sum()))
+        energy = np.append(energy, float(np.square(samples[energy.size * step:].astype(np.float64)).sum()))
     side = frame // 2 // step
     n_frames = 1 + samples.size // hop
     padded = np.concatenate([np.zeros(side), energy, np.zeros(side + 4 * n_frames - energy.size + 1)])
