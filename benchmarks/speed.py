@@ -4,7 +4,10 @@ For inputs of 5, 15 and 60 minutes (the committed samples laid end to end;
 ``--minutes`` for others), measures side by side, the two taken in turn:
 
 - ``whisper``: faster-whisper alone with speechcase's decoding settings
-  (batched, word timestamps, hotwords, 10-minute blocks), model load included, in a fresh process;
+  (batched, word timestamps, hotwords, 10-minute blocks) and its model loading, model load included, in a
+  fresh process: the baseline of the ratios;
+- ``plain``: faster-whisper as its documentation shows it (the model built and used on the main thread),
+  the same decoding settings, for inputs of one block (15 minutes or less);
 - ``analyze``: the whole ``speechcase analyze`` with an empty cache folder
   (decode, VAD, pitch, transcription, parse, sections, signals, dashboard,
   the run recorded in a scratch store), with its per-stage timings, in a fresh process;
@@ -16,11 +19,11 @@ For inputs of 5, 15 and 60 minutes (the committed samples laid end to end;
   coach would run it after the first analysis (its parse and sentence
   embeddings are in the cache);
 
-and the peak resident memory of each. Inputs of 5 minutes or less are run three times and the
+and the peak resident memory of each. Inputs of 15 minutes or less are run three times and the
 median is reported. Writes ``benchmarks/results/speed.csv``, ``speed.md`` (the
 table in docs/performance.md) and ``speed.html`` (a Plotly chart).
 
-    python benchmarks/speed.py                    # 5, 15 and 60 minutes, about 15 minutes on 2 cores
+    python benchmarks/speed.py                    # 5, 15 and 60 minutes, about 17 minutes on 2 cores
     python benchmarks/speed.py --minutes 1 5      # others
     python benchmarks/speed.py --decoding         # --threads, --compute-type and batching compared (decoding.md)
 """
@@ -43,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 INPUTS = ROOT / "benchmarks" / "inputs"  # built once, ignored by git
 SAMPLES = ["structured_churn", "rambling_delivery", "short_deep_dive"]
-REPEATS_UP_TO = 5.0  # inputs this many minutes or shorter are run three times
+REPEATS_UP_TO = 15.0  # inputs this many minutes or shorter are run three times (single runs vary by 10-20 % here)
 WHISPER = {"load_model", "transcribe"}
 #: Stages that run on a second thread while Whisper decodes; only ``wait_vad`` and ``wait_beside`` (the time the
 #: main thread waited for them) count as time the pipeline adds.
@@ -121,6 +124,24 @@ def whisper_alone(path: str, threads: int = 0, compute_type: str = "int8", batch
     speech = [] if options.batch_size else speech_regions(audio)
     transcript = transcribe(audio, speech, resolve_model(None), options, compute_type, threads)
     print(f"words: {len(transcript.words)}", file=sys.stderr)
+
+
+def plain_faster_whisper(path: str) -> None:
+    """Child process: faster-whisper used as its documentation shows (``WhisperModel`` built and used on the main
+    thread, ``BatchedInferencePipeline``), with speechcase's decoding settings; for a recording under 15 minutes
+    (one block) this is the same work as :func:`whisper_alone`, with the model built the usual way."""
+    sys.path.insert(0, str(ROOT))
+    from faster_whisper import BatchedInferencePipeline, WhisperModel, decode_audio
+
+    from speechcase.analysis.transcribe import DecodeOptions, decode_kwargs, resolve_model
+
+    options = DecodeOptions()
+    model = WhisperModel(resolve_model(None).load, device="cpu", compute_type="int8")
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        decode_audio(path), batch_size=options.batch_size, vad_filter=True,
+        vad_parameters={"min_silence_duration_ms": options.vad_min_silence_ms,
+                        "speech_pad_ms": int(options.vad_pad * 1000)}, **decode_kwargs(options))
+    print(f"words: {sum(len(s.words or []) for s in segments)}", file=sys.stderr)
 
 
 def warm_worker(path: str, repeats: int) -> None:
@@ -206,10 +227,12 @@ def machine() -> str:
 def measure(minutes: float, workdir: Path) -> dict:
     audio = build_input(minutes)
     repeats = 3 if minutes <= REPEATS_UP_TO else 1
-    rows: dict[str, list] = {"whisper": [], "analyze": [], "reanalyze": [], "stages": []}
+    rows: dict[str, list] = {"whisper": [], "plain": [], "analyze": [], "reanalyze": [], "stages": []}
     for k in range(repeats):
         out, cache = workdir / f"{minutes:g}-{k}", workdir / f"cache-{minutes:g}-{k}"
         rows["whisper"].append(run([sys.executable, __file__, "--child-whisper", str(audio)])[:2])
+        if minutes <= REPEATS_UP_TO:  # one block: the same decoding as faster-whisper's own examples
+            rows["plain"].append(run([sys.executable, __file__, "--child-plain", str(audio)])[:2])
         store = ["--store", str(workdir / "history.sqlite3")]  # recorded as usual, never in the user's store
         wall, rss, err = run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", str(audio), "-o", str(out),
                               "--cache-dir", str(cache), "--timings", "-q", *store])
@@ -235,6 +258,7 @@ def measure(minutes: float, workdir: Path) -> dict:
         "whisper_s": round(median("whisper", 0), 2), "whisper_rss_mb": round(median("whisper", 1)),
         "analyze_s": round(analyze_s, 2), "analyze_rss_mb": round(median("analyze", 1)),
         "ratio": round(analyze_s / median("whisper", 0), 3),
+        "plain_whisper_s": round(median("plain", 0), 2) if rows["plain"] else None,
         "warm_whisper_s": round(statistics.median(warm["whisper"]), 2),
         "warm_analysis_s": round(statistics.median(warm["analysis"]), 2),
         "warm_ratio": round(statistics.median(warm["analysis"]) / statistics.median(warm["whisper"]), 3),
@@ -259,14 +283,16 @@ def write_outputs(results: list[dict]) -> None:
     table.to_csv(RESULTS / "speed.csv", index=False)
 
     lines = [f"Machine: {machine()}.", "",
-             "| input | runs | faster-whisper alone | speechcase analyze | ratio | warm: faster-whisper | "
-             "warm: analysis | warm ratio | real-time factor | re-analysis | peak RSS (analyze) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| input | runs | faster-whisper as documented | faster-whisper alone | speechcase analyze | ratio | "
+             "warm: faster-whisper | warm: analysis | warm ratio | real-time factor | re-analysis | "
+             "peak RSS (analyze) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        lines.append(f"| {r['minutes']:g} min | {r['runs']} | {r['whisper_s']:.1f} s | {r['analyze_s']:.1f} s | "
-                     f"{r['ratio']:.3f} | {r['warm_whisper_s']:.1f} s | {r['warm_analysis_s']:.1f} s | "
-                     f"{r['warm_ratio']:.3f} | {r['rtf_analyze']:.3f} | {r['reanalyze_s']:.2f} s | "
-                     f"{r['analyze_rss_mb']:.0f} MB |")
+        plain = f"{r['plain_whisper_s']:.1f} s" if r.get("plain_whisper_s") else "-"
+        lines.append(f"| {r['minutes']:g} min | {r['runs']} | {plain} | {r['whisper_s']:.1f} s | "
+                     f"{r['analyze_s']:.1f} s | {r['ratio']:.3f} | {r['warm_whisper_s']:.1f} s | "
+                     f"{r['warm_analysis_s']:.1f} s | {r['warm_ratio']:.3f} | {r['rtf_analyze']:.3f} | "
+                     f"{r['reanalyze_s']:.2f} s | {r['analyze_rss_mb']:.0f} MB |")
     stage_cols = [c for c in table.columns if c.startswith("stage_")]
     lines += ["", "Per-stage seconds (`speechcase analyze --timings`):", "",
               "| input | " + " | ".join(c[6:-2] for c in stage_cols) + " |",
@@ -294,10 +320,14 @@ def main() -> None:
                         help="compare decoding options (threads, compute type, batching) on the 5-minute input")
     parser.add_argument("--child-whisper", help=argparse.SUPPRESS)
     parser.add_argument("--child-warm", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-plain", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--compute-type", default="int8", help=argparse.SUPPRESS)
     parser.add_argument("--batch-size", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_plain:
+        plain_faster_whisper(args.child_plain)
+        return
     if args.child_warm:
         warm_worker(args.child_warm[0], int(args.child_warm[1]))
         return
