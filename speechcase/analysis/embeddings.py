@@ -29,9 +29,15 @@ class SentenceEncoder:
     Construction only checks that the model files exist (so a missing model is
     reported before any long work starts); the model loads at the first
     :meth:`encode` and is shared by all encoders with the same settings.
+
+    One thread by default: the encoder and Whisper are both CTranslate2, whose OpenMP (libgomp) gives each calling
+    thread its own team of workers. A second team alive in the process makes libgomp count more threads than
+    cores, and its workers then sleep between parallel regions instead of spinning: measured on a 5-minute talk,
+    Whisper in the same process took 7.2 s instead of 5.0 s after one two-thread encoder call, and 5.0 s after
+    a one-thread call. A sentence batch is small work; one thread costs the analysis little (docs/performance.md).
     """
 
-    def __init__(self, model_dir: str | Path | None = None, compute_type: str = "int8", threads: int = 0):
+    def __init__(self, model_dir: str | Path | None = None, compute_type: str = "int8", threads: int = 1):
         self.model_dir = Path(model_dir).expanduser().resolve() if model_dir else DEFAULT_MODEL_DIR
         self.compute_type = compute_type
         self.threads = threads

@@ -129,11 +129,12 @@ def is_transcript_file(path: str | Path) -> bool:
 
 def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
                     on_progress: ProgressCallback | None = None,
-                    timer: StageTimer | None = None) -> tuple[Transcript, bool]:
+                    timer: StageTimer | None = None, warm_analysis: bool = False) -> tuple[Transcript, bool]:
     """Return the transcript of an audio/video file and whether it came from the cache.
 
     The file is hashed before it is decoded, so a cached recording is never
-    decoded or transcribed again.
+    decoded or transcribed again. With ``warm_analysis`` the models the analysis needs after Whisper load during
+    the voice-activity pass (see :func:`_audio_measures` for why not during Whisper).
     """
     options = options or AnalyzeOptions()
     timer = timer or StageTimer()
@@ -155,7 +156,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
         speech = speech_regions(audio, activity=activity)
         require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
         release_free_memory()  # Silero's copies of the audio blocks, before Whisper's own
-    beside = Background(_audio_measures, audio, speech, options, timer)
+    beside = Background(_audio_measures, audio, speech, options, timer, warm_analysis)
     with timer.stage("load_model"):  # loaded beside the voice-activity pass
         loading.result()
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
@@ -203,7 +204,7 @@ class Background:
         return self._value
 
 
-def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, warm_analysis: bool = False):
     """What is measured from the audio beside transcription: the pitch and loudness track and the steady voiced
     stretches (numpy, which releases Python's lock, like CTranslate2).
 
@@ -217,6 +218,9 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     release_free_memory()  # this thread's heap keeps what numpy freed; Whisper's peak is still to come
+    if warm_analysis:
+        with timer.stage("warm_models"):
+            warm_analysis_models(options)
     return prosody, stretches
 
 
@@ -321,7 +325,7 @@ def analyze(path: str | Path, options: AnalyzeOptions | None = None,
         with timer.stage("load_transcript"):
             transcript, cached = load_transcript(Path(path)), False
     else:
-        transcript, cached = transcribe_file(path, options, on_progress, timer)
+        transcript, cached = transcribe_file(path, options, on_progress, timer, warm_analysis=True)
     analysis = analyze_transcript(transcript, framework, options, timer)
     analysis.from_cache = cached
     return analysis
