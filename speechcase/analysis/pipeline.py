@@ -129,12 +129,11 @@ def is_transcript_file(path: str | Path) -> bool:
 
 def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
                     on_progress: ProgressCallback | None = None,
-                    timer: StageTimer | None = None, warm_analysis: bool = False) -> tuple[Transcript, bool]:
+                    timer: StageTimer | None = None) -> tuple[Transcript, bool]:
     """Return the transcript of an audio/video file and whether it came from the cache.
 
     The file is hashed before it is decoded, so a cached recording is never
-    decoded or transcribed again. With ``warm_analysis`` the models the analysis needs after Whisper load during
-    the voice-activity pass (see :func:`_audio_measures` for why not during Whisper).
+    decoded or transcribed again.
     """
     options = options or AnalyzeOptions()
     timer = timer or StageTimer()
@@ -150,13 +149,14 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
 
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
+    import_for_threads()
     loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
     with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
         activity = speech_activity(audio, options.decode.block_seconds)
         speech = speech_regions(audio, activity=activity)
         require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
         release_free_memory()  # Silero's copies of the audio blocks, before Whisper's own
-    beside = Background(_audio_measures, audio, speech, options, timer, warm_analysis)
+    beside = Background(_audio_measures, audio, speech, options, timer)
     with timer.stage("load_model"):  # loaded beside the voice-activity pass
         loading.result()
     log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
@@ -204,13 +204,25 @@ class Background:
         return self._value
 
 
-def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, warm_analysis: bool = False):
+def import_for_threads() -> None:
+    """Import faster-whisper (and with it CTranslate2 and its tokenizer) on the calling thread.
+
+    The threads started next import modules too; two threads importing the same package tree at once can meet
+    Python's import locks in opposite orders (seen: ``_DeadlockError`` on ``faster_whisper.vad``).
+    """
+    import faster_whisper  # noqa: F401
+    import faster_whisper.vad  # noqa: F401
+
+
+def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     """What is measured from the audio beside transcription: the pitch and loudness track and the steady voiced
     stretches (numpy, which releases Python's lock, like CTranslate2).
 
-    The models the analysis needs after Whisper (spaCy, the sentence embeddings) are not loaded here: loading
-    them is mostly Python, which holds the lock that faster-whisper's decoding loop needs between batches;
-    measured on a 5-minute talk, loading them beside Whisper made it 3 s slower, loading them after costs 0.6 s.
+    The models the analysis needs after Whisper (spaCy, the sentence embeddings) load after it, not here: loading
+    them is mostly Python, which holds the lock that faster-whisper's decoding loop needs between batches.
+    Measured on a 5-minute talk, whole analysis, runs alternating: 8.9 s with them loaded beside Whisper (mean
+    of 4), 8.0 s loaded after it and 8.0 s loaded during the voice-activity pass (means of 5; that pass and
+    Whisper's model load already keep both cores busy).
     """
     with timer.stage("prosody"):
         prosody = pitch_track(audio, speech)
@@ -218,9 +230,6 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer, w
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
     release_free_memory()  # this thread's heap keeps what numpy freed; Whisper's peak is still to come
-    if warm_analysis:
-        with timer.stage("warm_models"):
-            warm_analysis_models(options)
     return prosody, stretches
 
 
@@ -325,7 +334,7 @@ def analyze(path: str | Path, options: AnalyzeOptions | None = None,
         with timer.stage("load_transcript"):
             transcript, cached = load_transcript(Path(path)), False
     else:
-        transcript, cached = transcribe_file(path, options, on_progress, timer, warm_analysis=True)
+        transcript, cached = transcribe_file(path, options, on_progress, timer)
     analysis = analyze_transcript(transcript, framework, options, timer)
     analysis.from_cache = cached
     return analysis
