@@ -223,12 +223,19 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     Measured on a 5-minute talk, whole analysis, runs alternating: 8.9 s with them loaded beside Whisper (mean
     of 4), 8.0 s loaded after it and 8.0 s loaded during the voice-activity pass (means of 5; that pass and
     Whisper's model load already keep both cores busy).
+
+    NumPy's BLAS (OpenBLAS, for the voicing stage's mel filters) runs on one thread here: its worker threads
+    wait for the next call by spinning, on the cores Whisper decodes with. Measured on a 15-minute talk (two
+    runs each, alternating): 20.0 and 21.2 s with BLAS on every core, 18.2 and 18.8 s with one thread.
     """
-    with timer.stage("prosody"):
-        prosody = pitch_track(audio, speech)
-    release_free_memory()
-    with timer.stage("voicing"):
-        stretches = voiced_stretches(audio, speech)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # see below
+        with timer.stage("prosody"):
+            prosody = pitch_track(audio, speech)
+        release_free_memory()
+        with timer.stage("voicing"):
+            stretches = voiced_stretches(audio, speech)
     release_free_memory()  # this thread's heap keeps what numpy freed; Whisper's peak is still to come
     return prosody, stretches
 
