@@ -8,8 +8,9 @@ capacity plan that follows.
    loading Whisper, spaCy and the embeddings, median of 3) says what the loop pays per file that warm workers
    pay once; the batch must beat the loop by at least that much per file.
 2. **Beyond Whisper in a warm worker**: two ``--long-minutes`` talks (15 by default) on 2 workers, as a batch
-   runs them here (one Whisper thread each): per talk, the worker's seconds minus Whisper's own (its
-   ``transcribe`` stage) against Whisper's.
+   runs them here (one Whisper thread each): per talk, the worker's seconds minus faster-whisper's own work (the
+   ``decode``, ``vad``, ``load_model`` and ``transcribe`` stages: what faster-whisper does when used alone)
+   against that work.
 3. **Capacity plan**: worker cores for 10,000 fifteen-minute talks in 8 hours, from the long talks' measured
    throughput per core.
 
@@ -116,7 +117,9 @@ def long_talks(minutes: float, tmp: Path, device: str) -> list[dict]:
     for r in results:
         if r.status != "recorded" or not r.timings:
             raise SystemExit(f"{r.item.path.name}: {r.status} {r.note}")
-        whisper = r.timings.get("transcribe", 0.0) + r.timings.get("load_model", 0.0)
+        # faster-whisper's own work, as it does it alone: decoding the file, its voice-activity pass (speechcase's
+        # one Silero pass replaces it; Whisper packs from those probabilities), the model and the transcription
+        whisper = sum(r.timings.get(stage, 0.0) for stage in ("decode", "vad", "load_model", "transcribe"))
         rows.append({"talk": r.item.path.name, "audio_s": r.duration, "worker_s": r.seconds, "whisper_s": whisper,
                      "beyond_s": r.seconds - whisper, "beyond_share": (r.seconds - whisper) / whisper,
                      "load_model_s": r.timings.get("load_model", 0.0), "threads": max(threads.values()),

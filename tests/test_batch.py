@@ -191,6 +191,18 @@ def test_store_keeps_the_key_and_a_reanalysis_clears_it(tmp_path):
         assert db.analysed_runs(["k1"]) == {}
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_workers_undo_dasks_allocator_setting_and_nothing_else_does():
+    """Dask's nanny gives workers MALLOC_TRIM_THRESHOLD_=65536, which doubles Whisper's time (docstring of
+    restore_allocator); a worker sets glibc's thresholds back, a process without the variable is left alone."""
+    code = "from speechcase.analysis.pipeline import restore_allocator; print(restore_allocator())"
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    plain = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    dask = subprocess.run([sys.executable, "-c", code], env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"},
+                          capture_output=True, text=True, check=True)
+    assert (plain.stdout.strip(), dask.stdout.strip()) == ("False", "True")
+
+
 def test_whisper_threads_share_each_machines_cores():
     identities = {"tcp://a:1": {"host": "a", "cores": 8}, "tcp://a:2": {"host": "a", "cores": 8},
                   "tcp://b:1": {"host": "b", "cores": 2}}
