@@ -48,7 +48,7 @@ from speechcase.analysis.transcribe import DecodeOptions, cache_key, load_model,
 from speechcase.analysis.vad import MIN_SPEECH_SECONDS, require_speech, speech_activity, speech_regions
 from speechcase.analysis.voicing import voiced_stretches
 from speechcase.core.errors import NoSpeech
-from speechcase.core.files import JsonCache, load_transcript
+from speechcase.core.files import JsonCache, MemoryCache, load_transcript
 from speechcase.core.formatting import format_duration
 from speechcase.core.types import Analysis, Framework, Parse, Transcript
 
@@ -320,7 +320,7 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         parsed = _parse(transcript, options)
         sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
-        cache = JsonCache(options.cache_dir, "sections") if options.use_cache else None
+        cache = JsonCache(options.cache_dir, "sections") if options.use_cache else MemoryCache()
         encoder = SentenceEncoder(options.embedding_model)
         sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections, encoder, cache)
     with timer.stage("signals"):

@@ -89,6 +89,25 @@ class JsonCache:
                         "Set --cache-dir or %s to a writable folder.", self.folder, exc, CACHE_ENV)
 
 
+class MemoryCache(JsonCache):
+    """A :class:`JsonCache` that keeps its entries in this object only, for one analysis run without the cache
+    folder (``--no-cache``): what one stage computed (the sentence embeddings) is still not computed again by
+    the next (rambling reads the section stage's vectors)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("."), "memory")
+        self._entries: dict[str, Any] = {}
+
+    def get(self, key: str, parse: Callable[[Any], T]) -> T | None:
+        try:
+            return parse(self._entries[key]) if key in self._entries else None
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def put(self, key: str, data: Any) -> None:
+        self._entries[key] = data
+
+
 def read_text_file(path: Path, error: type[SpeechcaseError], hint: str, what: str = "a text file",
                    encoding: str = "utf-8") -> str:
     """Read a text file the user passed; a missing file, a folder, an unreadable file or bytes that are not
