@@ -17,7 +17,7 @@ capacity plan that follows.
 Prints the results as Markdown (for docs/batch.md) and writes ``benchmarks/results/batch.md`` and
 ``batch.json``.
 
-    python benchmarks/batch.py                                  # about 10 minutes on 2 cores
+    python benchmarks/batch.py                                  # about 2 minutes on 2 cores
     python benchmarks/batch.py --copies 1 --long-minutes 2      # a quick check that it works
     python benchmarks/batch.py --device cuda                    # on a GPU machine: the GPU real-time factor
 """
