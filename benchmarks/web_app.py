@@ -1,7 +1,7 @@
 """Measure ``speechcase serve``: memory while receiving a large upload, a warm worker against a cold
 ``speechcase analyze``, and the Talk page of a talk with 30 runs.
 
-    python benchmarks/web_app.py                 # all three, about 4 minutes on 2 cores
+    python benchmarks/web_app.py                 # all three, about a minute on 2 cores
     python benchmarks/web_app.py --only upload   # or: analysis, talk-page
 
 Each part starts a real server (``speechcase serve``) on a scratch store and
