@@ -389,8 +389,12 @@ def test_a_coach_batches_the_samples_and_a_broken_file_and_reads_the_cohort(web,
     while batch_drivers(web) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert batch_drivers(web) == [], "the batch driver outlived its cancelled batch"
+    # what the driver recorded before its heartbeat saw the cancel stays, and the batch says so
+    cancelled = carl.get(f"/api/batches/{batch}").json()
+    assert cancelled["state"] == "cancelled", cancelled
     with open_store(web.store) as store:  # a run for each recording the batch says it recorded, and no other
-        assert len(store.runs()) == 4 + cancelled["counts"].get("recorded", 0)
+        assert len(store.runs()) == 4 + cancelled["counts"].get("recorded", 0), cancelled
+        assert {i["run"] for i in cancelled["items"] if i["status"] == "recorded"} == {r.id for r in store.runs()[4:]}
 
     # run again: what was recorded stays, the rest is analysed; the broken file fails with its own sentence
     assert carl.post(f"/batches/{batch}/rerun", data={"csrf": carl.csrf}).status_code == 303
