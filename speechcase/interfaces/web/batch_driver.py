@@ -69,6 +69,8 @@ class Stop:
         self.cancelled = False
         self.stopping = False
         self.running = False
+        self.storing = False  # between the check before a run is stored and its batch row saying so
+        self.pending = False  # a stop that came while storing
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -81,13 +83,26 @@ class Stop:
             _thread.interrupt_main()
 
     def on_signal(self, signum: int, _frame: object) -> None:
-        """SIGTERM from the server, Ctrl-C in its terminal (the same process group), or :meth:`cancel`."""
+        """SIGTERM from the server, Ctrl-C in its terminal (the same process group), or :meth:`cancel`.
+
+        While a run is being stored the stop waits for :meth:`stored`: interrupted there, a take would be in the
+        store with its batch row still saying "analysing" (then "cancelled"), or without its audio copy."""
         if not self.cancelled:
             self.stopping = True
+        if self.running and self.storing:
+            self.pending = True
+            return
         if self.running:
             raise KeyboardInterrupt()
         if self.stopping:
             raise SystemExit(0)
+
+    def stored(self) -> None:
+        """A result is settled (stored and its row written, or refused): a stop that came meanwhile happens now."""
+        self.storing = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt()
 
 
 class BatchHeartbeat(Heartbeat):
@@ -143,13 +158,18 @@ def run_one(settings: WebSettings, store: Store, batch: Batch, driver: str, stop
             def settle(index: int, result: ItemResult) -> None:
                 position, path = positions[index], items[index].path
                 note = result.note.replace(str(path), path.name)  # the file's name, never where the server keeps it
-                record_item(store, batch.id, position, result.status, result.run_id, note, result.exit_code,
-                            result.duration, result.seconds)
-                beat.settled(position)
-                if result.analysed and result.run_id is not None:
-                    keep_copy(items[index].path, settings.audio, hashes[index])
-                    if result.status == "recorded":
-                        notify_added_by_coach(store, result.run_id, coach.id, coach.name, batch.id)
+                try:
+                    record_item(store, batch.id, position, result.status, result.run_id, note, result.exit_code,
+                                result.duration, result.seconds)
+                    beat.settled(position)
+                    if result.analysed and result.run_id is not None:
+                        keep_copy(items[index].path, settings.audio, hashes[index])
+                        if result.status == "recorded":
+                            notify_added_by_coach(store, result.run_id, coach.id, coach.name, batch.id)
+                except BaseException:
+                    stop.storing = False
+                    raise
+                stop.stored()  # a cancel that came while this result was stored stops the batch now
 
             if plan.tasks:
                 log.info("Batch %s: %d recording%s to analyse; starting the Dask workers.", batch.id,
@@ -175,7 +195,7 @@ def run_one(settings: WebSettings, store: Store, batch: Batch, driver: str, stop
         finish_batch(store, batch.id, driver, "failed", f"Unexpected {type(exc).__name__} while running the batch; "
                                                         "the server's terminal shows the details (please report them).")
     finally:
-        stop.running = False
+        stop.running = stop.storing = stop.pending = False
         stop.cancelled = False
 
 
@@ -199,6 +219,7 @@ def _on_dask(plan: Plan, options: AnalyzeOptions, settings: WebSettings, store: 
     def may_record(task: Task) -> str | None:
         """Asked again just before each run is stored: the share may have been revoked, or the candidate may have
         uploaded the same recording, since the batch began."""
+        beat.stop.storing = True  # from here until settle() has written the batch row (Stop.on_signal)
         item = task.item
         if not coach_may_add(store, coach, item.speaker, item.talk):
             return (f"{item.speaker} no longer shares the talk '{item.talk}' with you, so this take was not "
