@@ -19,13 +19,13 @@ Whisper can write (laughter, noise) gets nothing new.
 """
 from __future__ import annotations
 
-import bisect
 from dataclasses import replace
 
 from speechcase.analysis.audio import Audio
 from speechcase.analysis.signals.fillers import cue_lists
 from speechcase.analysis.text import normalise
 from speechcase.analysis.transcribe import DecodeOptions, ModelChoice, decode_kwargs, drop_phantom_words, load_model
+from speechcase.core.spans import seconds_covered
 from speechcase.core.types import Interval, Transcript, Word
 
 #: Seconds of voice activity with no written word (filled pauses aside) that count as lost words. Between two
@@ -56,18 +56,9 @@ def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str |
     starts = [r.start for r in speech]
     found = []
     for start, end in zip(edges[::2], edges[1::2]):
-        if end - start >= min_speech and _speech_between(speech, starts, start, end) >= min_speech:
+        if end - start >= min_speech and seconds_covered(speech, starts, start, end) >= min_speech:
             found.append(Interval(round(start, 3), round(end, 3)))
     return found
-
-
-def _speech_between(speech: list[Interval], starts: list[float], start: float, end: float) -> float:
-    k = max(0, bisect.bisect_right(starts, start) - 1)
-    total = 0.0
-    while k < len(speech) and speech[k].start < end:
-        total += max(0.0, min(end, speech[k].end) - max(start, speech[k].start))
-        k += 1
-    return total
 
 
 def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice, options: DecodeOptions,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 
 from speechcase.analysis.config import FillerRecovery
+from speechcase.core.spans import seconds_covered
 from speechcase.core.types import Filler, Transcript, VoicedStretch, Word
 
 
@@ -37,7 +38,7 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
     for s in transcript.voiced_stretches:
         if not _sounds_like_filled_pause(s, rules):
             continue
-        if _inside_words(s.start, s.end, words, starts) > rules.max_word_overlap * (s.end - s.start):
+        if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
             continue
         if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound or _opens_a_word(s, words, starts):
             continue
@@ -56,16 +57,6 @@ def _sounds_like_filled_pause(s: VoicedStretch, rules: FillerRecovery) -> bool:
             and s.flux <= rules.max_flux and s.level >= rules.min_level)
 
 
-def _inside_words(start: float, end: float, words: list[Word], starts: list[float]) -> float:
-    """Seconds of ``[start, end]`` that lie inside written words."""
-    k = max(0, bisect.bisect_left(starts, start) - 1)
-    covered = 0.0
-    while k < len(words) and words[k].start < end:
-        covered += max(0.0, min(end, words[k].end) - max(start, words[k].start))
-        k += 1
-    return covered
-
-
 def _unwritten_sound(s: VoicedStretch, words: list[Word], starts: list[float]) -> float:
     """Seconds of the sound around the stretch that no written word accounts for.
 
@@ -73,8 +64,8 @@ def _unwritten_sound(s: VoicedStretch, words: list[Word], starts: list[float]) -
     when a vowel of a word Whisper dropped looks like an "uh", the rest of that
     word (its consonants) is sound nobody wrote.
     """
-    before = (s.start - s.sound_start) - _inside_words(s.sound_start, s.start, words, starts)
-    after = (s.sound_end - s.end) - _inside_words(s.end, s.sound_end, words, starts)
+    before = (s.start - s.sound_start) - seconds_covered(words, starts, s.sound_start, s.start)
+    after = (s.sound_end - s.end) - seconds_covered(words, starts, s.end, s.sound_end)
     return max(0.0, before) + max(0.0, after)
 
 
