@@ -12,6 +12,7 @@ coach can re-run it with another framework in well under a second.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -231,7 +232,7 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     """
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):  # see below
+    with threadpool_limits(limits=1, user_api="blas"):  # why: the docstring's last paragraph
         with timer.stage("prosody"):
             prosody = pitch_track(audio, speech)
         release_free_memory()
@@ -248,14 +249,23 @@ def release_free_memory() -> None:
     stages' working arrays would otherwise stay resident beside Whisper's memory peak (measured: 1000 MB against
     925 MB on a 60-minute talk).
     """
+    libc = _glibc()
+    if libc is not None:  # elsewhere (macOS, musl, Windows): nothing to trim
+        libc.malloc_trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _glibc():
+    """The C library as ctypes sees it where it is glibc (it has ``malloc_trim`` and ``mallopt``), else None;
+    looked up once per process (``find_library`` takes about a millisecond)."""
     import ctypes
     import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows): nothing to trim
-        pass
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    except (OSError, TypeError):  # no C library to load (Windows)
+        return None
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
 
 
 #: glibc's ``mallopt`` parameters, and the values its dynamic thresholds settle at on 64-bit Linux.
@@ -277,17 +287,11 @@ def restore_allocator() -> bool:
     Returns:
         Whether the thresholds were set (False where the variable is unset or the C library is not glibc).
     """
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+    libc = _glibc()
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or libc is None:  # unset, or not glibc (macOS, musl, Windows)
         return False
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
-            libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
-    except (OSError, AttributeError, TypeError):  # not glibc (macOS, musl, Windows)
-        return False
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD,
+                                                                                      TRIM_THRESHOLD))
 
 
 def warm_analysis_models(options: AnalyzeOptions) -> None:
