@@ -24,7 +24,8 @@ from conftest import DATA, SAMPLES, run_cli
 
 from speechcase.analysis.pipeline import AnalyzeOptions, analysis_key, settings_digest
 from speechcase.analysis.transcribe import DecodeOptions
-from speechcase.interfaces.batch.cluster import whisper_threads
+from speechcase.core.memory import ENVIRONMENT
+from speechcase.interfaces.batch.cluster import open_client, whisper_threads
 from speechcase.interfaces.batch.manifest import read_manifest
 from speechcase.rehearsals.store import open_store
 
@@ -192,15 +193,12 @@ def test_store_keeps_the_key_and_a_reanalysis_clears_it(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_workers_undo_dasks_allocator_setting_and_nothing_else_does():
-    """Dask's nanny gives workers MALLOC_TRIM_THRESHOLD_=65536, which doubles Whisper's time (docstring of
-    restore_allocator); a worker sets glibc's thresholds back, a process without the variable is left alone."""
-    code = "from speechcase.analysis.pipeline import restore_allocator; print(restore_allocator())"
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
-    plain = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    dask = subprocess.run([sys.executable, "-c", code], env={**env, "MALLOC_TRIM_THRESHOLD_": "65536"},
-                          capture_output=True, text=True, check=True)
-    assert (plain.stdout.strip(), dask.stdout.strip()) == ("False", "True")
+def test_local_workers_start_with_the_allocator_set_up_for_whisper_not_dasks():
+    """Dask's nanny gives workers MALLOC_TRIM_THRESHOLD_=65536, which doubles Whisper's time; glibc reads these
+    variables only when a process starts, so the nanny must spawn ours with speechcase's (core/memory.py)."""
+    with open_client(None, 1) as client:
+        seen = client.run(lambda: {k: os.environ.get(k) for k in ENVIRONMENT})
+    assert list(seen.values()) == [ENVIRONMENT]
 
 
 def test_whisper_threads_share_each_machines_cores():

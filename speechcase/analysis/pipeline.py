@@ -12,11 +12,9 @@ coach can re-run it with another framework in well under a second.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -51,6 +49,7 @@ from speechcase.analysis.voicing import voiced_stretches
 from speechcase.core.errors import NoSpeech
 from speechcase.core.files import JsonCache, MemoryCache, load_transcript
 from speechcase.core.formatting import format_duration
+from speechcase.core.memory import release_free_memory, tune_allocator
 from speechcase.core.types import Analysis, Framework, Parse, Transcript
 
 log = logging.getLogger("speechcase")
@@ -172,6 +171,7 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("redecode"):
         transcript = redecode_unwritten(transcript, audio, model, options.decode, options.compute_type,
                                         options.threads)
+    release_free_memory()  # Whisper's buffers and the audio's copies: the rest of the analysis needs little
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
     if cache:
@@ -235,63 +235,11 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     with threadpool_limits(limits=1, user_api="blas"):  # why: the docstring's last paragraph
         with timer.stage("prosody"):
             prosody = pitch_track(audio, speech)
-        release_free_memory()
         with timer.stage("voicing"):
             stretches = voiced_stretches(audio, speech)
-    release_free_memory()  # this thread's heap keeps what numpy freed; Whisper's peak is still to come
+    # nothing handed back here: with one arena (tune_allocator) Whisper reuses what these stages freed, and
+    # handing it back while Whisper decodes would make it fault its buffers in again
     return prosody, stretches
-
-
-def release_free_memory() -> None:
-    """Hand the memory freed by numpy back to the system (glibc's ``malloc_trim``; nothing elsewhere).
-
-    Each thread that allocates gets its own glibc heap, which keeps freed memory for reuse: the pitch and voicing
-    stages' working arrays would otherwise stay resident beside Whisper's memory peak (measured: 1000 MB against
-    925 MB on a 60-minute talk).
-    """
-    libc = _glibc()
-    if libc is not None:  # elsewhere (macOS, musl, Windows): nothing to trim
-        libc.malloc_trim(0)
-
-
-@functools.lru_cache(maxsize=1)
-def _glibc():
-    """The C library as ctypes sees it where it is glibc (it has ``malloc_trim`` and ``mallopt``), else None;
-    looked up once per process (``find_library`` takes about a millisecond)."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    except (OSError, TypeError):  # no C library to load (Windows)
-        return None
-    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
-
-
-#: glibc's ``mallopt`` parameters, and the values its dynamic thresholds settle at on 64-bit Linux.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD, TRIM_THRESHOLD = 32 * 1024 * 1024, 64 * 1024 * 1024
-
-
-def restore_allocator() -> bool:
-    """Undo what ``MALLOC_TRIM_THRESHOLD_`` in the environment does to this process's memory allocator.
-
-    Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` for every worker it spawns (and in its own process's
-    environment, from which a web app's analysis worker may later start), so that freed memory goes back to the
-    system at once. Setting it also freezes glibc's mmap threshold at 128 KB: each of CTranslate2's larger
-    buffers is then mapped and unmapped again at every decoding step. Measured on the 2-minute sample: Whisper
-    and the analysis took 4.3-4.5 s with the variable, 2.1-2.5 s without it or with the thresholds set back to
-    where glibc's dynamic ones settle, as done here. The pipeline still hands freed memory back after its
-    memory-hungry stages (:func:`release_free_memory`). Nothing is changed when the variable is not set.
-
-    Returns:
-        Whether the thresholds were set (False where the variable is unset or the C library is not glibc).
-    """
-    libc = _glibc()
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or libc is None:  # unset, or not glibc (macOS, musl, Windows)
-        return False
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(libc.mallopt(M_TRIM_THRESHOLD,
-                                                                                      TRIM_THRESHOLD))
 
 
 def warm_analysis_models(options: AnalyzeOptions) -> None:
@@ -305,12 +253,13 @@ def warm_analysis_models(options: AnalyzeOptions) -> None:
 def warm_models(options: AnalyzeOptions) -> None:
     """Load every model an analysis with ``options`` uses, once per process: Whisper, spaCy and the sentence
     embeddings. A batch worker calls it when it starts, so its first recording costs no more than the others;
-    it also sets the memory allocator back where a Dask worker's environment moved it (:func:`restore_allocator`).
+    it also sets the memory allocator up for Whisper (:func:`~speechcase.core.memory.tune_allocator`), which a
+    worker started by hand did not get from its environment.
 
     Raises:
         ModelUnavailable: a model cannot be found or loaded (or ``device="cuda"`` without a GPU).
     """
-    restore_allocator()
+    tune_allocator()
     load_model(resolve_model(options.model).load, options.compute_type, options.threads, options.device)
     warm_analysis_models(options)
 

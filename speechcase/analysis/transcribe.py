@@ -153,6 +153,9 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: 
     """
     import threading
 
+    from speechcase.core.memory import tune_allocator
+
+    tune_allocator()  # before CTranslate2 starts its threads (they take an arena at their first allocation)
     made: dict = {}
 
     def build() -> None:

@@ -18,10 +18,12 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster
 
 from speechcase.analysis.pipeline import AnalyzeOptions
 from speechcase.core.errors import ClusterUnavailable, SpeechcaseError
+from speechcase.core.memory import allocator_environment
 from speechcase.core.version import __version__
 from speechcase.interfaces.batch import worker
 from speechcase.interfaces.batch.worker import PLUGIN_NAME, WarmModels, usable_cores, worker_identity
@@ -102,11 +104,15 @@ def open_client(scheduler: str | None, workers: int | None, tasks: int | None = 
     if _TRACKER_WARNING not in warnings:
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [warnings, _TRACKER_WARNING]))
     per_worker = str(max(1, usable_cores() // count))
+    # glibc reads its allocator settings when a process starts: the nanny sets these before it spawns a worker
+    # (and again for a worker it restarts); Dask's own MALLOC_TRIM_THRESHOLD_ would slow Whisper (core/memory.py)
+    spawn_environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **allocator_environment()}
     try:
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.CRITICAL, host="127.0.0.1", preload=[worker.__name__],
-                               env={"OMP_NUM_THREADS": per_worker, "OPENBLAS_NUM_THREADS": per_worker,
-                                    "MKL_NUM_THREADS": per_worker})
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn_environ}):
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=logging.CRITICAL, host="127.0.0.1", preload=[worker.__name__],
+                                   env={"OMP_NUM_THREADS": per_worker, "OPENBLAS_NUM_THREADS": per_worker,
+                                        "MKL_NUM_THREADS": per_worker})
     except Exception as exc:
         raise ClusterUnavailable(f"Could not start {count} local Dask workers ({_reason(exc)}); try fewer with "
                                  "--workers N.") from exc

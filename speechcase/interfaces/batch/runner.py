@@ -84,10 +84,10 @@ def run_batch(plan: Plan, client: Client, store: Store, on_result: Callable[[int
         indexes = {_task_key(task): task.index for task in plan.tasks}
         tell = on_progress
         client.subscribe_topic(topic, lambda event: _progress(event, indexes, tell))
-    for task in plan.tasks:  # submitted in batch order: Dask starts them roughly in that order
+    for task in plan.tasks:  # the longest first (_size); each speaker's are still stored in batch order
         groups.add(task)
         future = client.submit(analyze_recording, str(task.item.path), task.options, task.item.name or None, topic,
-                               pure=False, key=_task_key(task))
+                               pure=False, key=_task_key(task), priority=_size(task))
         futures[future] = task
     try:
         for future in as_completed(list(futures), loop=client.loop):
@@ -147,3 +147,13 @@ def _record(store: Store, task: Task, outcome: Outcome | BaseException, debug: b
     return ItemResult(item, "updated" if run.replaced else "recorded", run_id=run.id, duration=summary.duration,
                       seconds=outcome.seconds, wpm=summary.wpm, flags={str(k): v for k, v in summary.flags.items()},
                       timings=outcome.timings, from_cache=outcome.from_cache)
+
+
+def _size(task: Task) -> int:
+    """The task's Dask priority: its recording's size in bytes. The longest recordings start first, so the
+    batch does not end with one worker finishing a long talk while the others wait (the order they are stored
+    in is still the batch's)."""
+    try:
+        return task.item.path.stat().st_size
+    except OSError:  # gone since the plan was made: the worker says so
+        return 0

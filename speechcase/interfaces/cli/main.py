@@ -7,7 +7,11 @@ and ``users`` (:mod:`.users`).
 """
 from __future__ import annotations
 
-from speechcase.interfaces.cli import (  # noqa: F401  (each registers its commands)
+from speechcase.core.memory import tune_allocator
+
+tune_allocator()  # before any thread exists: every later thread then shares the one tuned arena (core/memory.py)
+
+from speechcase.interfaces.cli import (  # noqa: E402, F401  (each registers its commands)
     analysis,
     batch,
     cohort,
@@ -17,7 +21,7 @@ from speechcase.interfaces.cli import (  # noqa: F401  (each registers its comma
     serve,
     users,
 )
-from speechcase.interfaces.cli.app import main
+from speechcase.interfaces.cli.app import main  # noqa: E402
 
 __all__ = ["main"]
 

@@ -16,6 +16,7 @@ import threading
 import time
 import uuid
 
+from speechcase.core.memory import allocator_environment
 from speechcase.interfaces.web.settings import SETTINGS_ENV, WebSettings
 from speechcase.rehearsals.jobs import requeue_interrupted
 from speechcase.rehearsals.store import open_store
@@ -44,7 +45,8 @@ class Workers:
 
     def _spawn(self) -> None:
         name = f"worker-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, SETTINGS_ENV: self.settings.to_env()}
+        # the allocator set up for Whisper from the process's start (speechcase/core/memory.py)
+        env = {**os.environ, **allocator_environment(), SETTINGS_ENV: self.settings.to_env()}
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "speechcase.interfaces.web.worker", "--name", name, "--parent", str(os.getpid())],
             env=env, stdin=subprocess.DEVNULL)
