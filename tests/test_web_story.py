@@ -271,7 +271,8 @@ def test_a_job_interrupted_by_a_server_crash_completes_once_after_a_restart(tmp_
     web.start()
     try:
         ana = web.client("ana")
-        answer = ana.post("/api/takes", files={"file": ("take.flac", (DATA / "hesitations_14s.flac").read_bytes())},
+        # two minutes of talk: still being analysed when the server is killed (a 14 s clip can finish first)
+        answer = ana.post("/api/takes", files={"file": ("take.flac", (SAMPLES / "structured_churn.flac").read_bytes())},
                           data={"talk": "restart"}, headers={"X-CSRF-Token": ana.csrf})
         job = answer.json()["job"]
         web.wait_job(ana, job, until=("running",))
