@@ -140,6 +140,9 @@ def test_the_same_recording_uploaded_again_is_not_analysed_twice(server):
     assert state["state"] == "done" and state["stage"] == "already analysed" and state["run"] == job["run"]
     with open_store(server.store) as store:
         assert sum(t.runs for t in store.talks() if t.name == "churn case") == 2
+    # its job page stays and says so (a job that made a run goes on to it: the server-crash test)
+    stays = ana.get(f"/jobs/{again.json()['job']}", follow_redirects=False)
+    assert stays.status_code == 200 and "it was not analysed again" in stays.text
 
 
 def test_record_a_take_with_the_fake_microphone(chromium, server, tmp_path):
@@ -289,6 +292,8 @@ def test_a_job_interrupted_by_a_server_crash_completes_once_after_a_restart(tmp_
         ana = web.client("ana")
         state = web.wait_job(ana, job)
         assert state["state"] == "done", state
+        page = ana.get(f"/jobs/{job}", follow_redirects=False)  # a finished job's page goes on to its run
+        assert (page.status_code, page.headers["location"]) == (303, f"/runs/{state['run']}")
         with open_store(web.store) as store, store.reading() as db:
             assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 1
             assert db.execute("SELECT attempts FROM jobs WHERE id = ?", (job,)).fetchone()[0] == 2

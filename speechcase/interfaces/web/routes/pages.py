@@ -20,7 +20,7 @@ from speechcase.interfaces.web.uploads import UploadRefused, human_size
 from speechcase.interfaces.web.views import render
 from speechcase.rehearsals.goals import goal_progress, progress_until
 from speechcase.rehearsals.history import section_columns, what_changed
-from speechcase.rehearsals.jobs import cancel, enqueue_reanalysis, jobs_of
+from speechcase.rehearsals.jobs import Job, cancel, enqueue_reanalysis, jobs_of
 from speechcase.rehearsals.notices import dismiss_notice, unread_notices
 from speechcase.rehearsals.reviews import run_review
 from speechcase.rehearsals.sharing import (
@@ -106,7 +106,12 @@ def run_page(request: Request, run_id: int, who: Caller = Depends(caller), db: S
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: int, who: Caller = Depends(caller), db: Store = Depends(store)) -> Response:
-    return render(request, "job.html", who, job=own_job(db, who, job_id))
+    """A job's progress; a job that has made its run sends the browser on to it (as the polling fragment does),
+    so a reloaded or bookmarked job page never strands the candidate on a finished job."""
+    job = own_job(db, who, job_id)
+    if _made_run(job):
+        return RedirectResponse(f"/runs/{job.run_id}", status_code=303)
+    return render(request, "job.html", who, job=job)
 
 
 @router.get("/jobs/{job_id}/progress")
@@ -114,9 +119,15 @@ def job_progress(request: Request, job_id: int, who: Caller = Depends(caller), d
     """The progress fragment htmx polls; when the job is done, htmx is sent on to the run."""
     job = own_job(db, who, job_id)
     page = render(request, "_job_progress.html", who, job=job)
-    if job.state == "done" and job.run_id is not None and job.stage != "already analysed":
+    if _made_run(job):
         page.headers["HX-Redirect"] = f"/runs/{job.run_id}"
     return page
+
+
+def _made_run(job: Job) -> bool:
+    """Whether the job is done and made (or re-made) a run; "already analysed" jobs point at an older run and
+    stay on their page, which says so."""
+    return job.state == "done" and job.run_id is not None and job.stage != "already analysed"
 
 
 @router.post("/jobs/{job_id}/cancel")
