@@ -151,26 +151,11 @@ def transcribe_file(path: str | Path, options: AnalyzeOptions | None = None,
     with timer.stage("decode"):
         audio = load_audio(path, options.max_duration)
     import_for_threads()
-    loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
-    with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
-        activity = speech_activity(audio, options.decode.block_seconds)
-        speech = speech_regions(audio, activity=activity)
-        require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
-        release_free_memory()  # Silero's copies of the audio blocks, before Whisper's own
-    beside = Background(_audio_measures, audio, speech, options, timer)
-    with timer.stage("load_model"):  # loaded beside the voice-activity pass
-        loading.result()
-    log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
-    with timer.stage("transcribe"):
-        transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
-                                on_progress=(lambda done: on_progress(done, audio.duration))
-                                if on_progress else None, device=options.device, activity=activity)
-    with timer.stage("wait_beside"):
-        prosody, stretches = beside.result()
-    transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
-    with timer.stage("redecode"):
-        transcript = redecode_unwritten(transcript, audio, model, options.decode, options.compute_type,
-                                        options.threads)
+    from threadpoolctl import threadpool_limits
+
+    # NumPy's BLAS on one thread for all of transcription, set here and nowhere else: see _audio_measures
+    with threadpool_limits(limits=1, user_api="blas"):
+        transcript = _transcribe_audio(audio, model, options, timer, on_progress)
     release_free_memory()  # Whisper's buffers and the audio's copies: the rest of the analysis needs little
     if not transcript.words:
         raise NoSpeech(f"Whisper recognised no words in {path.name}; check that it contains English speech.")
@@ -206,6 +191,31 @@ class Background:
         return self._value
 
 
+def _transcribe_audio(audio, model, options: AnalyzeOptions, timer: StageTimer,
+                      on_progress: ProgressCallback | None) -> Transcript:
+    """Voice activity, then Whisper with the pitch and voicing measured beside it, then the stretches Whisper
+    left unwritten decoded again (run within :func:`transcribe_file`'s one-thread BLAS limit)."""
+    loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
+    with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
+        activity = speech_activity(audio, options.decode.block_seconds)
+        speech = speech_regions(audio, activity=activity)
+        require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
+        release_free_memory()  # Silero's copies of the audio blocks, before Whisper's own
+    beside = Background(_audio_measures, audio, speech, timer)
+    with timer.stage("load_model"):  # loaded beside the voice-activity pass
+        loading.result()
+    log.debug("Transcribing %s of audio with %s.", format_duration(audio.duration), model.name)
+    with timer.stage("transcribe"):
+        transcript = transcribe(audio, speech, model, options.decode, options.compute_type, options.threads,
+                                on_progress=(lambda done: on_progress(done, audio.duration))
+                                if on_progress else None, device=options.device, activity=activity)
+    with timer.stage("wait_beside"):
+        prosody, stretches = beside.result()
+    transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
+    with timer.stage("redecode"):
+        return redecode_unwritten(transcript, audio, model, options.decode, options.compute_type, options.threads)
+
+
 def import_for_threads() -> None:
     """Import faster-whisper (and with it CTranslate2 and its tokenizer) on the calling thread.
 
@@ -216,7 +226,7 @@ def import_for_threads() -> None:
     import faster_whisper.vad  # noqa: F401
 
 
-def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
+def _audio_measures(audio, speech, timer: StageTimer):
     """What is measured from the audio beside transcription: the pitch and loudness track and the steady voiced
     stretches (numpy, which releases Python's lock, like CTranslate2).
 
@@ -226,17 +236,19 @@ def _audio_measures(audio, speech, options: AnalyzeOptions, timer: StageTimer):
     of 4), 8.0 s loaded after it and 8.0 s loaded during the voice-activity pass (means of 5; that pass and
     Whisper's model load already keep both cores busy).
 
-    NumPy's BLAS (OpenBLAS, for the voicing stage's mel filters) runs on one thread here: its worker threads
-    wait for the next call by spinning, on the cores Whisper decodes with. Measured on a 15-minute talk (two
-    runs each, alternating): 20.0 and 21.2 s with BLAS on every core, 18.2 and 18.8 s with one thread.
+    NumPy's BLAS (OpenBLAS) runs on one thread during all of transcription (:func:`transcribe_file` sets it,
+    once, for every thread: the limit is process-wide), for two reasons. Speed: its worker threads wait for the
+    next call by spinning, on the cores Whisper decodes with (15-minute talk, two runs each, alternating: 20.0
+    and 21.2 s with BLAS on every core, 18.2 and 18.8 s with one thread). Same transcript every time:
+    faster-whisper's log-mel features are an OpenBLAS matrix product whose rounding depends on its thread
+    count, and tiny.en's words follow those last bits; a limit set only around these stages changed the
+    thread count under Whisper's feature step depending on timing (the first take of a process could differ
+    from the next ones of the same audio). One thread is also what every machine can give.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"):  # why: the docstring's last paragraph
-        with timer.stage("prosody"):
-            prosody = pitch_track(audio, speech)
-        with timer.stage("voicing"):
-            stretches = voiced_stretches(audio, speech)
+    with timer.stage("prosody"):
+        prosody = pitch_track(audio, speech)
+    with timer.stage("voicing"):
+        stretches = voiced_stretches(audio, speech)
     # nothing handed back here: with one arena (tune_allocator) Whisper reuses what these stages freed, and
     # handing it back while Whisper decodes would make it fault its buffers in again
     return prosody, stretches
