@@ -45,8 +45,9 @@ class Workers:
 
     def _spawn(self) -> None:
         name = f"worker-{uuid.uuid4().hex[:8]}"
-        # the allocator set up for Whisper from the process's start (speechcase/core/memory.py)
-        env = {**os.environ, **allocator_environment(), SETTINGS_ENV: self.settings.to_env()}
+        # the allocator set up for Whisper from the process's start (speechcase/core/memory.py), unless the
+        # person starting the server set those variables themselves
+        env = {**allocator_environment(), **os.environ, SETTINGS_ENV: self.settings.to_env()}
         self.procs[name] = subprocess.Popen(
             [sys.executable, "-m", "speechcase.interfaces.web.worker", "--name", name, "--parent", str(os.getpid())],
             env=env, stdin=subprocess.DEVNULL)
