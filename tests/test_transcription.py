@@ -174,3 +174,30 @@ def test_batch_size_option_reaches_whisper_and_the_cache_key(tmp_path):
     assert t["transcription"]["options"]["batch_size"] == 0 and len(t["words"]) >= 15
     refused = run_cli("transcribe", DATA / "speech_12s_8k.flac", "--batch-size", "-1")
     assert refused.exit_code == 2 and "--batch-size" in refused.stderr
+
+
+
+@pytest.mark.slow
+def test_blas_stays_on_one_thread_until_whisper_is_done(monkeypatch, tmp_path):
+    """faster-whisper's log-mel features round differently with BLAS's thread count, and tiny.en's words follow
+    them (tests/data/hesitations_14s.flac: the held "uh" written or not). The one-thread limit must hold for all
+    of transcription, not only while pitch and voicing run beside Whisper (they finish first): otherwise a
+    process's first take could be transcribed unlike the next ones of the same audio."""
+    from threadpoolctl import threadpool_info
+
+    import speechcase.analysis.pipeline as pipeline
+
+    seen: list[int] = []
+    original = pipeline.transcribe
+
+    def transcribe(*args, **kwargs):
+        transcript = original(*args, **kwargs)  # every block decoded; pitch and voicing long done
+        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        return transcript
+
+    monkeypatch.setattr(pipeline, "transcribe", transcribe)
+    first, _ = transcribe_file(DATA / "hesitations_14s.flac", AnalyzeOptions(use_cache=False))
+    again, _ = transcribe_file(DATA / "hesitations_14s.flac", AnalyzeOptions(use_cache=False))
+    assert seen and set(seen) == {1}
+    assert [(w.text, w.start, w.end, w.probability) for w in first.words] == \
+        [(w.text, w.start, w.end, w.probability) for w in again.words]
