@@ -178,7 +178,7 @@ def test_batch_size_option_reaches_whisper_and_the_cache_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_blas_stays_on_one_thread_until_whisper_is_done(monkeypatch, tmp_path):
+def test_blas_stays_on_one_thread_until_whisper_is_done(monkeypatch):
     """faster-whisper's log-mel features round differently with BLAS's thread count, and tiny.en's words follow
     them (tests/data/hesitations_14s.flac: the held "uh" written or not). The one-thread limit must hold for all
     of transcription, not only while pitch and voicing run beside Whisper (they finish first): otherwise a
