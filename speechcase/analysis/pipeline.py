@@ -49,7 +49,7 @@ from speechcase.analysis.voicing import voiced_stretches
 from speechcase.core.errors import NoSpeech
 from speechcase.core.files import JsonCache, MemoryCache, load_transcript
 from speechcase.core.formatting import format_duration
-from speechcase.core.memory import release_free_memory, tune_allocator
+from speechcase.core.memory import release_free_memory
 from speechcase.core.types import Analysis, Framework, Parse, Transcript
 
 log = logging.getLogger("speechcase")
@@ -249,7 +249,7 @@ def _audio_measures(audio, speech, timer: StageTimer):
         prosody = pitch_track(audio, speech)
     with timer.stage("voicing"):
         stretches = voiced_stretches(audio, speech)
-    # nothing handed back here: with one arena (tune_allocator) Whisper reuses what these stages freed, and
+    # nothing handed back here: with one arena (core/memory.py) Whisper reuses what these stages freed, and
     # handing it back while Whisper decodes would make it fault its buffers in again
     return prosody, stretches
 
@@ -265,13 +265,12 @@ def warm_analysis_models(options: AnalyzeOptions) -> None:
 def warm_models(options: AnalyzeOptions) -> None:
     """Load every model an analysis with ``options`` uses, once per process: Whisper, spaCy and the sentence
     embeddings. A batch worker calls it when it starts, so its first recording costs no more than the others;
-    it also sets the memory allocator up for Whisper (:func:`~speechcase.core.memory.tune_allocator`), which a
-    worker started by hand did not get from its environment.
+    loading Whisper also sets the memory allocator up for it (:func:`~speechcase.core.memory.tune_allocator`),
+    which a worker started by hand did not get from its environment.
 
     Raises:
         ModelUnavailable: a model cannot be found or loaded (or ``device="cuda"`` without a GPU).
     """
-    tune_allocator()
     load_model(resolve_model(options.model).load, options.compute_type, options.threads, options.device)
     warm_analysis_models(options)
 

@@ -15,7 +15,6 @@ Only glibc (Linux) is tuned; elsewhere these functions do nothing.
 from __future__ import annotations
 
 import functools
-import os
 
 #: glibc's ``mallopt`` parameters (malloc.h).
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX, M_ARENA_MAX = -1, -2, -4, -8
@@ -24,10 +23,13 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX, M_ARENA_MAX = -1, -2, -4, -8
 TRIM_THRESHOLD = 1 << 30
 #: The heap grows by at least this much at a time.
 TOP_PAD = 64 << 20
+#: Each setting: its ``mallopt`` parameter, the environment variable glibc reads for it at start, and its value.
+#: One arena for every thread, no memory mapped per allocation, freed memory kept.
+SETTINGS = ((M_ARENA_MAX, "MALLOC_ARENA_MAX", 1), (M_MMAP_MAX, "MALLOC_MMAP_MAX_", 0),
+            (M_TRIM_THRESHOLD, "MALLOC_TRIM_THRESHOLD_", TRIM_THRESHOLD), (M_TOP_PAD, "MALLOC_TOP_PAD_", TOP_PAD))
 #: The same settings as environment variables, for processes started by others (Dask's workers): glibc reads
 #: them before any thread exists, which :func:`tune_allocator` cannot do in a process already running threads.
-ENVIRONMENT = {"MALLOC_ARENA_MAX": "1", "MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(TRIM_THRESHOLD),
-               "MALLOC_TOP_PAD_": str(TOP_PAD)}
+ENVIRONMENT = {variable: str(value) for _, variable, value in SETTINGS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -57,8 +59,7 @@ def tune_allocator() -> bool:
     libc = _glibc()
     if libc is None:
         return False
-    return all(bool(libc.mallopt(option, value)) for option, value in
-               ((M_ARENA_MAX, 1), (M_MMAP_MAX, 0), (M_TRIM_THRESHOLD, TRIM_THRESHOLD), (M_TOP_PAD, TOP_PAD)))
+    return all(bool(libc.mallopt(option, value)) for option, _, value in SETTINGS)
 
 
 def release_free_memory() -> None:
@@ -73,4 +74,4 @@ def release_free_memory() -> None:
 
 def allocator_environment() -> dict[str, str]:
     """:data:`ENVIRONMENT` on Linux (for a worker process to start with), else nothing."""
-    return dict(ENVIRONMENT) if os.name == "posix" and _glibc() is not None else {}
+    return dict(ENVIRONMENT) if _glibc() is not None else {}
