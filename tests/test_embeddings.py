@@ -54,3 +54,35 @@ def test_batching_and_order_do_not_change_results(embeddings):
 def test_missing_model_folder_is_a_user_error(tmp_path):
     with pytest.raises(ModelUnavailable, match="model.bin"):
         SentenceEncoder(tmp_path / "nowhere")
+
+
+class CountingEncoder(SentenceEncoder):
+    """The real encoder, counting the texts it is asked to embed."""
+
+    texts = 0
+
+    def encode(self, texts, batch_size=32):
+        CountingEncoder.texts += len(texts)
+        return super().encode(texts, batch_size)
+
+
+def test_a_warm_process_embeds_a_frameworks_prototypes_once(tmp_path):
+    """A framework's prototypes are the same for every talk: the second talk in a process (a web or batch worker,
+    no cache) embeds only its own sentences."""
+    from speechcase.analysis.frameworks import load_framework
+    from speechcase.analysis.plaintext import transcript_from_text
+    from speechcase.analysis.sections.cues import semantic_scores
+    from speechcase.analysis.text import build_sentences
+
+    framework = load_framework("deep-dive")
+    encoder = CountingEncoder()
+    prototypes = sum(len([t for t in (s.purpose, *s.examples) if t]) for s in framework.sections)
+    counts, scores = [], []
+    for text in ("We trained a ranking model on click logs. It served ads.", "The data came from the hospital."):
+        sentences = build_sentences(transcript_from_text(text).words)
+        CountingEncoder.texts = 0
+        scores.append(semantic_scores(sentences, framework, encoder, None))
+        counts.append(CountingEncoder.texts)
+    assert counts[1] == 1  # the second talk's one sentence, nothing else
+    assert counts[0] in (2, 2 + prototypes)  # another test in this process may have embedded them already
+    assert scores[1].shape == (1, len(framework.sections))

@@ -47,7 +47,7 @@ class SentenceEncoder:
                                    f"{', '.join(missing)}; restore it from git or convert the model as "
                                    "described in models/README.md.")
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         """Embed ``texts``: float32 array [len(texts), dim], mean-pooled over real tokens, L2-normalised.
 
         Texts are batched in order of token count, so short sentences are not

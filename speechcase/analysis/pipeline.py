@@ -25,11 +25,11 @@ from speechcase.analysis.audio import DEFAULT_MAX_DURATION, check_input_file, fi
 from speechcase.analysis.config import Thresholds, default_thresholds
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.flags import build_flags
-from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, load_framework
+from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, builtin_names, load_framework
 from speechcase.analysis.prosody import pitch_track
 from speechcase.analysis.redecode import redecode_unwritten
 from speechcase.analysis.sections import balance, segment
-from speechcase.analysis.sections.cues import cue_lemmas
+from speechcase.analysis.sections.cues import cue_lemmas, prototype_vectors
 from speechcase.analysis.signals.discourse import discourse_fillers
 from speechcase.analysis.signals.energy import measure_energy
 from speechcase.analysis.signals.fillers import filled_pauses
@@ -258,7 +258,9 @@ def warm_analysis_models(options: AnalyzeOptions) -> None:
     """Load spaCy, the sentence-embedding model and the word-frequency table and run each once (they stay loaded
     in this process)."""
     warm_up()
-    SentenceEncoder(options.embedding_model).encode(["warm up"])
+    encoder = SentenceEncoder(options.embedding_model)
+    for name in builtin_names():  # each talk then embeds only its own sentences (0.05 s less on the first)
+        prototype_vectors(load_framework(name), encoder, None)
     english_frequencies()
 
 

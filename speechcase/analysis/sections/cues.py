@@ -106,12 +106,30 @@ def semantic_scores(sentences: list[Sentence], framework: Framework, encoder: Se
     """Mean of each sentence's two highest similarities to a section's prototypes."""
     vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
     scores = np.zeros((len(sentences), len(framework.sections)))
-    for k, spec in enumerate(framework.sections):
-        prototypes = [text for text in (spec.purpose, *spec.examples) if text]
-        sims = vectors @ sentence_vectors(prototypes, encoder, cache).T
+    for k, prototypes in enumerate(prototype_vectors(framework, encoder, cache)):
+        sims = vectors @ prototypes.T
         top = np.sort(sims, axis=1)[:, -2:]
         scores[:, k] = top.mean(axis=1)
     return scores
+
+
+#: Prototype embeddings already made in this process, by model folder, compute type and texts: a framework's
+#: prototypes are the same for every talk, so a warm worker (web, batch) embeds them once, cache or not.
+_PROTOTYPES: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
+
+
+def prototype_vectors(framework: Framework, encoder: SentenceEncoder, cache: JsonCache | None) -> list[np.ndarray]:
+    """Per section of ``framework``, the embeddings of its purpose and examples (made once per process)."""
+    out = []
+    for spec in framework.sections:
+        texts = tuple(text for text in (spec.purpose, *spec.examples) if text)
+        key = (str(encoder.model_dir), encoder.compute_type, texts)
+        if key not in _PROTOTYPES:
+            if len(_PROTOTYPES) >= 256:  # frameworks given as files may change between runs: stay bounded
+                _PROTOTYPES.clear()
+            _PROTOTYPES[key] = sentence_vectors(list(texts), encoder, cache)
+        out.append(_PROTOTYPES[key])
+    return out
 
 
 def sentence_vectors(texts: list[str], encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:

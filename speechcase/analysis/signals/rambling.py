@@ -124,6 +124,7 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     return out
 
 
+@functools.lru_cache(maxsize=16384)  # a talk says the same few hundred words thousands of times
 def norm_word(text: str) -> str:
     """Lower-case word without punctuation, keeping digits ("500," -> "500"), unlike ``text.normalise``."""
     return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
