@@ -7,7 +7,7 @@ from conftest import DATA, SAMPLES, load_json
 
 from speechcase.analysis.audio import load_audio
 from speechcase.analysis.config import default_thresholds
-from speechcase.analysis.prosody import pitch_track
+from speechcase.analysis.prosody import pitch_frames, pitch_track
 from speechcase.analysis.signals.vocal import monotone_spans, vocal_summary
 from speechcase.analysis.vad import speech_regions
 from speechcase.core.types import Prosody
@@ -25,6 +25,16 @@ def test_pitch_track_of_a_real_voice():
     assert 70 < float(np.median(voiced)) < 180  # a low synthetic male voice
     summary = vocal_summary(track)
     assert summary["measured"] and 0 < summary["sd_semitones"] < 8
+
+
+def test_pitch_frames_measured_before_the_speech_regions_give_the_same_track():
+    """The pipeline measures every frame's pitch beside the voice-activity pass, before the speech regions are
+    known; the track it keeps must be the one measured over the speech frames alone."""
+    audio = load_audio(SAMPLES / "rambling_delivery.flac")
+    speech = speech_regions(audio)
+    frames = pitch_frames(audio)
+    assert np.isfinite(frames[0]).all()  # every frame, pauses too
+    assert pitch_track(audio, speech, frames) == pitch_track(audio, speech)
 
 
 def pytest_approx_frames(duration: float, hop: float) -> int:

@@ -59,8 +59,26 @@ def is_telephone_band(audio: Audio, speech: list[Interval]) -> bool:
     return float(spectrum[freqs > TELEPHONE_CUTOFF_HZ].sum() / max(spectrum.sum(), 1e-12)) < 1e-4
 
 
-def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
-    """Pitch in Hz every ``HOP`` seconds (``None`` where unvoiced), or an empty telephone-band track."""
+def pitch_frames(audio: Audio) -> tuple[np.ndarray, np.ndarray]:
+    """The YIN pitch (Hz) and the RMS of every ``HOP`` frame of the whole recording.
+
+    Each frame's values depend on its own samples only, so they can be computed before the speech regions are
+    known: the pipeline runs this beside the voice-activity pass, on the core that pass leaves idle, instead of
+    beside Whisper, which uses both. It costs a quarter more than the speech frames alone (the pauses).
+    """
+    return _yin_and_rms(audio.samples, audio.sample_rate)
+
+
+def pitch_track(audio: Audio, speech: list[Interval],
+                frames: tuple[np.ndarray, np.ndarray] | None = None) -> Prosody:
+    """Pitch in Hz every ``HOP`` seconds (``None`` where unvoiced), or an empty telephone-band track.
+
+    Args:
+        audio: The recording.
+        speech: Its speech regions; pitch is kept inside them only.
+        frames: :func:`pitch_frames` of ``audio`` when already computed; otherwise only the frames inside
+            ``speech`` are measured here (the same values).
+    """
     if is_telephone_band(audio, speech):
         return Prosody(HOP, [], telephone=True)
     times = np.arange(1 + audio.samples.size // int(HOP * audio.sample_rate)) * HOP
@@ -69,7 +87,7 @@ def pitch_track(audio: Audio, speech: list[Interval]) -> Prosody:
     lasts = np.searchsorted(times, [r.end for r in speech])
     for first, last in zip(firsts, lasts):
         in_speech[first:last] = True
-    f0, rms = _yin_and_rms(audio.samples, audio.sample_rate, in_speech)
+    f0, rms = frames if frames is not None else _yin_and_rms(audio.samples, audio.sample_rate, in_speech)
     loud = rms > np.percentile(rms[in_speech], 30) if in_speech.any() else np.zeros_like(in_speech)
     voiced = in_speech & loud & (f0 > FMIN * 1.05) & (f0 < FMAX * 0.95)
     semis = 12 * np.log2(np.where(voiced, f0, np.nan) / FMIN)
