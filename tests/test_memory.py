@@ -49,3 +49,36 @@ def test_whisper_reuses_its_buffers_once_the_allocator_is_tuned():
     assert plain["faults"] > 50_000  # 226,000-253,000 on this project's machine
     assert tuned["faults"] < 20_000  # 22-7,300
     assert tuned["words"] == plain["words"]
+
+
+#: Three analyses of a sample in one process, as the command line does them or, with "warm", as a worker does
+#: after warming its models; prints the page faults of the third.
+_TAKES = """
+import json, resource, sys
+import speechcase.interfaces.cli.main  # the allocator set up first, as everywhere
+from pathlib import Path
+from speechcase.analysis.pipeline import AnalyzeOptions, analyze, warm_models
+options = AnalyzeOptions(use_cache=False)
+if sys.argv[1] == "warm":
+    warm_models(options)
+for _ in range(3):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    analysis = analyze(Path(sys.argv[2]), options)
+print(json.dumps({"faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before,
+                  "words": [w.text for w in analysis.transcript.words]}))
+"""
+
+
+@pytest.mark.slow
+def test_a_warm_worker_keeps_freed_memory_for_its_next_take():
+    """The command line hands Whisper's memory back after each analysis (a long talk's peak is not held); a worker
+    that warmed its models keeps it, so its next take does not fault it in again."""
+    def third_take(mode: str) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+        done = subprocess.run([sys.executable, "-c", _TAKES, mode, str(SAMPLES / "short_deep_dive.flac")],
+                              capture_output=True, text=True, check=True, env=env)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    handed_back, kept = third_take("cli"), third_take("warm")
+    assert handed_back["faults"] > 2 * kept["faults"] + 10_000, (handed_back["faults"], kept["faults"])
+    assert kept["words"] == handed_back["words"]

@@ -49,7 +49,7 @@ from speechcase.analysis.voicing import voiced_stretches
 from speechcase.core.errors import NoSpeech
 from speechcase.core.files import JsonCache, MemoryCache, load_transcript
 from speechcase.core.formatting import format_duration
-from speechcase.core.memory import release_free_memory
+from speechcase.core.memory import keep_free_memory, release_free_memory
 from speechcase.core.types import Analysis, Framework, Parse, Transcript
 
 log = logging.getLogger("speechcase")
@@ -278,13 +278,15 @@ def warm_models(options: AnalyzeOptions) -> None:
     """Load every model an analysis with ``options`` uses, once per process: Whisper, spaCy and the sentence
     embeddings. A batch worker calls it when it starts, so its first recording costs no more than the others;
     loading Whisper also sets the memory allocator up for it (:func:`~speechcase.core.memory.tune_allocator`),
-    which a worker started by hand did not get from its environment.
+    which a worker started by hand did not get from its environment, and the process then keeps the memory a
+    take frees for the next one (:func:`~speechcase.core.memory.keep_free_memory`).
 
     Raises:
         ModelUnavailable: a model cannot be found or loaded (or ``device="cuda"`` without a GPU).
     """
     load_model(resolve_model(options.model).load, options.compute_type, options.threads, options.device)
     warm_analysis_models(options)
+    keep_free_memory()  # a process that warms its models is a worker: its next take reuses Whisper's buffers
 
 
 def analyze_transcript(transcript: Transcript, framework: Framework, options: AnalyzeOptions | None = None,
