@@ -46,8 +46,10 @@ SPEECHCASE = str(Path(sys.executable).parent / "speechcase")
 #: The capacity plan's goal.
 TALKS, TALK_MINUTES, HOURS = 10_000, 15, 8
 HEADROOM = 1.25  # retries, stragglers, talks of uneven length
+#: What a fresh `speechcase analyze` process pays before its work: imports, the models, and the prototypes of the
+#: one framework it uses (a warm worker embeds them once).
 STARTUP = ("import speechcase.interfaces.cli.main; from speechcase.analysis.pipeline import AnalyzeOptions, "
-           "warm_models; warm_models(AnalyzeOptions(device={device!r}, compute_type={compute!r}))")
+           "warm_models; warm_models(AnalyzeOptions(device={device!r}, compute_type={compute!r}), ['case-study'])")
 
 
 def distinct_copy(source: Path, k: int, folder: Path) -> Path:

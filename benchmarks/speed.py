@@ -50,7 +50,7 @@ REPEATS_UP_TO = 15.0  # inputs this many minutes or shorter are run three times 
 WHISPER = {"load_model", "transcribe"}
 #: Stages that run on a second thread while Whisper decodes; only ``wait_vad`` and ``wait_beside`` (the time the
 #: main thread waited for them) count as time the pipeline adds.
-BESIDE = {"vad", "prosody", "voicing", "warm_models"}
+BESIDE = {"vad", "pitch_frames", "prosody", "voicing", "warm_models"}
 
 
 def build_input(minutes: float) -> Path:

@@ -15,12 +15,13 @@ import logging
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dask
 from distributed import Client, LocalCluster
 
+from speechcase.analysis.frameworks import builtin_names
 from speechcase.analysis.pipeline import AnalyzeOptions
 from speechcase.core.errors import ClusterUnavailable, SpeechcaseError
 from speechcase.core.memory import allocator_environment
@@ -123,8 +124,15 @@ def open_client(scheduler: str | None, workers: int | None, tasks: int | None = 
         cluster.close(timeout=10)
 
 
-def prepare_workers(client: Client, options: AnalyzeOptions) -> dict[str, int]:
+def prepare_workers(client: Client, options: AnalyzeOptions, frameworks: Iterable[str] | None = None) -> dict[str, int]:
     """Check that every worker runs this speechcase, size their Whisper threads and warm their models.
+
+    Args:
+        client: A client of the cluster.
+        options: The batch's analysis options.
+        frameworks: The frameworks the batch uses; the built-in ones among them are prepared when a worker
+            starts (a framework file is read by the tasks, so a worker that cannot read it fails those tasks
+            only). None: every built-in framework.
 
     Returns:
         Host name -> Whisper threads per recording.
@@ -145,7 +153,8 @@ def prepare_workers(client: Client, options: AnalyzeOptions) -> dict[str, int]:
                                  "the same version on every worker.")
     nthreads = {address: info["nthreads"] for address, info in client.scheduler_info()["workers"].items()}
     threads = whisper_threads(identities, nthreads)
-    responses = client.register_plugin(WarmModels(options, threads), name=PLUGIN_NAME)
+    builtin = None if frameworks is None else sorted(set(frameworks) & set(builtin_names()))
+    responses = client.register_plugin(WarmModels(options, threads, builtin), name=PLUGIN_NAME)
     for answer in (responses or {}).values():
         if isinstance(answer, dict) and answer.get("status") == "error":
             error = answer.get("exception")

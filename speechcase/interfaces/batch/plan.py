@@ -58,6 +58,10 @@ class Plan:
     def total(self) -> int:
         return len(self.tasks) + len(self.settled)
 
+    def frameworks(self) -> list[str]:
+        """The frameworks the tasks use (names, or files as absolute paths)."""
+        return sorted({task.options.framework for task in self.tasks})
+
 
 def check_frameworks(items: list[BatchItem]) -> dict[str, str]:
     """Load every framework the batch names, before any work: one wrong name fails the batch at once, with the

@@ -126,11 +126,14 @@ class WarmModels(WorkerPlugin):
     Args:
         options: The batch's analysis options (model, compute type, device, embedding model).
         threads_by_host: Whisper threads per recording on each machine (host name -> threads).
+        frameworks: The built-in frameworks whose prototype sentences are embedded at the start; None: all.
     """
 
-    def __init__(self, options: AnalyzeOptions, threads_by_host: dict[str, int]):
+    def __init__(self, options: AnalyzeOptions, threads_by_host: dict[str, int],
+                 frameworks: list[str] | None = None):
         self.options = options
         self.threads_by_host = threads_by_host
+        self.frameworks = frameworks
 
     def setup(self, worker: Any) -> None:
         import socket
@@ -142,4 +145,4 @@ class WarmModels(WorkerPlugin):
         for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(variable, str(threads))
         logging.getLogger("speechcase").setLevel(logging.WARNING)
-        warm_models(replace(self.options, threads=self.options.threads or threads))
+        warm_models(replace(self.options, threads=self.options.threads or threads), self.frameworks)

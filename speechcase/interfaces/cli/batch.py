@@ -155,7 +155,7 @@ class _Run:
             click.echo(f"Starting workers on {where} for {plural(len(plan.tasks), 'recording')}...", err=True)
         try:
             with open_client(scheduler, workers, len(plan.tasks), options.device) as client:
-                threads = prepare_workers(client, options)
+                threads = prepare_workers(client, options, plan.frameworks())
                 self.workers = len(client.scheduler_info()["workers"])
                 if not self.quiet:
                     each = ", ".join(sorted({str(n) for n in threads.values()}))

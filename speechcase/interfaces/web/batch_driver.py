@@ -229,7 +229,7 @@ def _on_dask(plan: Plan, options: AnalyzeOptions, settings: WebSettings, store: 
         return None
 
     with open_client(scheduler_address(None), settings.batch_workers, len(plan.tasks), options.device) as client:
-        prepare_workers(client, options)
+        prepare_workers(client, options, plan.frameworks())
         run_batch(plan, client, store, on_result=settle, on_progress=beat.progress, may_record=may_record)
 
 
