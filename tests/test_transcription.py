@@ -1,7 +1,10 @@
 """Real transcription with the embedded tiny.en model (no mocks), and the transcript cache."""
 from __future__ import annotations
 
+import os
 import re
+import sys
+import threading
 
 import pytest
 from conftest import DATA, SAMPLES, load_json, run_cli, truth
@@ -201,3 +204,18 @@ def test_blas_stays_on_one_thread_until_whisper_is_done(monkeypatch):
     assert seen and set(seen) == {1}
     assert [(w.text, w.start, w.end, w.probability) for w in first.words] == \
         [(w.text, w.start, w.end, w.probability) for w in again.words]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+def test_the_measures_beside_silero_and_whisper_run_at_a_lower_priority_than_they_do():
+    """The pitch frames and the voiced stretches fill the moments Silero and Whisper leave a core idle; the
+    thread that runs Whisper keeps its priority."""
+    from speechcase.analysis.pipeline import BESIDE_NICE, Background
+
+    def own_priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = own_priority()
+    assert Background(own_priority, nice=BESIDE_NICE).result() == min(19, before + BESIDE_NICE)
+    assert Background(own_priority).result() == before  # loading Whisper's model beside Silero: not lowered
+    assert own_priority() == before
