@@ -75,7 +75,8 @@ def _entities(pipeline, doc) -> list[tuple[int, Any]]:
 
     The entities are read only for the numbers said (``signals/structure.py``), and spaCy's small English model
     finds them with a network of its own that costs half the parse (0.20 of 0.43 s on a 15-minute talk); run on
-    the sentences with a digit, a number word or a currency sign only, it costs about a third of that.
+    the sentences with a digit, a number word or a currency sign only, it costs half of that on a talk full of
+    numbers (0.10 s; 65 of its 168 sentences), less on others.
     """
     from spacy.attrs import IS_CURRENCY, LIKE_NUM, LOWER
 
