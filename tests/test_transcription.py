@@ -190,12 +190,15 @@ def test_blas_stays_on_one_thread_until_whisper_is_done(monkeypatch):
 
     import speechcase.analysis.pipeline as pipeline
 
+    # the BLAS libraries loaded before transcription starts: NumPy's, which faster-whisper's features use (SciPy's
+    # own OpenBLAS, loaded with its FFT by the voice measures and never called, keeps its threads)
+    numpy_blas = {pool["filepath"] for pool in threadpool_info() if pool["user_api"] == "blas"}
     seen: list[int] = []
     original = pipeline.transcribe
 
     def transcribe(*args, **kwargs):
         transcript = original(*args, **kwargs)  # every block decoded; pitch and voicing long done
-        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["filepath"] in numpy_blas)
         return transcript
 
     monkeypatch.setattr(pipeline, "transcribe", transcribe)

@@ -190,8 +190,7 @@ class Background:
     def _run(self, func, *args) -> None:
         try:
             if self._nice and sys.platform.startswith("linux"):  # a Linux thread has a priority of its own
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                               os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + self._nice)
+                _lower_priority(self._nice)
             self._value = func(*args)
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
@@ -201,6 +200,16 @@ class Background:
         if self._error is not None:
             raise self._error
         return self._value
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower the calling thread's priority by ``nice``; where the system refuses (a sandbox), run as it is: the
+    priority only decides who waits for a core."""
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+    except OSError:
+        log.debug("Could not lower the priority of the measures beside Whisper.")
 
 
 def _transcribe_audio(audio, model, options: AnalyzeOptions, timer: StageTimer,
