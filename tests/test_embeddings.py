@@ -61,9 +61,9 @@ class CountingEncoder(SentenceEncoder):
 
     texts = 0
 
-    def encode(self, texts, batch_size=32):
+    def encode(self, texts, *args, **kwargs):
         CountingEncoder.texts += len(texts)
-        return super().encode(texts, batch_size)
+        return super().encode(texts, *args, **kwargs)
 
 
 def test_a_warm_process_embeds_a_frameworks_prototypes_once(tmp_path):

@@ -31,11 +31,12 @@ print(json.dumps({"faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt -
 """
 
 
-def _second_run(mode: str) -> dict:
+def _fresh_process(script: str, mode: str) -> dict:
+    """Run ``script`` on a sample in a fresh Python and read the JSON it prints last."""
     # without the MALLOC_ variables a Dask nanny may have left in this process's environment (glibc reads them
     # at start, so they would tune the "plain" process too)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    done = subprocess.run([sys.executable, "-c", _TWICE, mode, str(SAMPLES / "short_deep_dive.flac")],
+    done = subprocess.run([sys.executable, "-c", script, mode, str(SAMPLES / "short_deep_dive.flac")],
                           capture_output=True, text=True, check=True, env=env)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -45,7 +46,7 @@ def test_whisper_reuses_its_buffers_once_the_allocator_is_tuned():
     """glibc's defaults hand Whisper's per-batch buffers back and fault them in again on every batch (over
     100,000 page faults for this minute of audio); tuned, the second transcription faults almost none, and
     writes the same words."""
-    plain, tuned = _second_run("plain"), _second_run("tuned")
+    plain, tuned = _fresh_process(_TWICE, "plain"), _fresh_process(_TWICE, "tuned")
     assert plain["faults"] > 50_000  # 226,000-253,000 on this project's machine
     assert tuned["faults"] < 20_000  # 22-7,300
     assert tuned["words"] == plain["words"]
@@ -73,12 +74,6 @@ print(json.dumps({"faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt -
 def test_a_warm_worker_keeps_freed_memory_for_its_next_take():
     """The command line hands Whisper's memory back after each analysis (a long talk's peak is not held); a worker
     that warmed its models keeps it, so its next take does not fault it in again."""
-    def third_take(mode: str) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-        done = subprocess.run([sys.executable, "-c", _TAKES, mode, str(SAMPLES / "short_deep_dive.flac")],
-                              capture_output=True, text=True, check=True, env=env)
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    handed_back, kept = third_take("cli"), third_take("warm")
+    handed_back, kept = _fresh_process(_TAKES, "cli"), _fresh_process(_TAKES, "warm")
     assert handed_back["faults"] > 2 * kept["faults"] + 10_000, (handed_back["faults"], kept["faults"])
     assert kept["words"] == handed_back["words"]

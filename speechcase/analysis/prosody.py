@@ -139,11 +139,11 @@ def yin(frames: np.ndarray, sr: int, fmin: float, fmax: float, threshold: float 
         threshold: The first dip of the normalised difference under this value is the period; where there is
             none, the deepest dip.
     """
+    from scipy import fft  # many short transforms at once: about 2.5x numpy.fft's speed (SIMD across frames)
+
     length = frames.shape[1]
     min_period = int(np.floor(sr / fmax))
     max_period = min(int(np.ceil(sr / fmin)), length - 1)
-    from scipy import fft  # many short transforms at once: about 2.5x numpy.fft's speed (SIMD across frames)
-
     n_fft = _fast_length(length + max_period)  # long enough that lags up to max_period do not wrap around
     spectrum = fft.rfft(frames, n=n_fft, axis=1)
     # the power spectrum is real and even, so its inverse transform (the autocorrelation) is a DCT-I of half the
