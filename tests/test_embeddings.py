@@ -56,6 +56,38 @@ def test_missing_model_folder_is_a_user_error(tmp_path):
         SentenceEncoder(tmp_path / "nowhere")
 
 
+def test_the_bundled_model_ships_inside_the_package_and_is_named_the_same_from_any_install(tmp_path):
+    """A wheel (``pip install .``, not only an editable install) holds the model: it lives in the package and
+    pyproject's package data covers every file of it. Keys name it, not the folder it was installed in; a copy
+    elsewhere is another model, named by its folder."""
+    import fnmatch
+    import shutil
+    import tomllib
+
+    import speechcase
+    from speechcase.analysis.embeddings import DEFAULT_MODEL_DIR
+
+    package = Path(speechcase.__file__).resolve().parent
+    data = package / "data"
+    assert DEFAULT_MODEL_DIR.is_relative_to(data) and DEFAULT_MODEL_DIR.is_dir()
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["speechcase.data"]
+    files = [f.relative_to(data).as_posix() for f in DEFAULT_MODEL_DIR.iterdir()]
+    assert "model.bin" in {Path(f).name for f in files}
+    assert [f for f in files if not any(fnmatch.fnmatch(f, g) for g in globs)] == []
+    assert SentenceEncoder().identity == "bundled:all-MiniLM-L6-v2-ct2"
+    copy = shutil.copytree(DEFAULT_MODEL_DIR, tmp_path / "mine")
+    assert SentenceEncoder(copy).identity == str(copy.resolve())
+
+
+def test_a_missing_bundled_model_says_to_reinstall(tmp_path, monkeypatch):
+    from speechcase.analysis import embeddings
+
+    monkeypatch.setattr(embeddings, "DEFAULT_MODEL_DIR", tmp_path / "gone")
+    with pytest.raises(ModelUnavailable, match="reinstall speechcase"):
+        SentenceEncoder()
+
+
 class CountingEncoder(SentenceEncoder):
     """The real encoder, counting the texts it is asked to embed."""
 

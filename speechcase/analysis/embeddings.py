@@ -1,7 +1,8 @@
 """Sentence embeddings: all-MiniLM-L6-v2 run with CTranslate2, without PyTorch.
 
-The int8 model is committed in ``models/all-MiniLM-L6-v2-ct2`` (24 MB; provenance
-and conversion commands in ``models/README.md``). Another sentence-transformers
+The int8 model ships inside the package, in ``speechcase/data/all-MiniLM-L6-v2-ct2``
+(24 MB; provenance and conversion commands in ``models/README.md``), so that any
+install, editable or not, can analyse offline. Another sentence-transformers
 model with mean pooling, converted the same way, works by passing its folder.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from speechcase.core.errors import ModelUnavailable
 
 #: Environment variable naming another embedding model folder (``analyze --embedding-model``).
 EMBEDDING_ENV = "SPEECHCASE_EMBEDDING_MODEL"
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "all-MiniLM-L6-v2-ct2"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "all-MiniLM-L6-v2-ct2"
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
 #: sentence-transformers' ``max_seq_length`` for all-MiniLM-L6-v2; a folder's own
 #: ``sentence_bert_config.json`` overrides it. Longer texts are truncated, as there.
@@ -43,9 +44,17 @@ class SentenceEncoder:
         self.threads = threads
         missing = [name for name in REQUIRED_FILES if not (self.model_dir / name).is_file()]
         if missing:
+            remedy = ("reinstall speechcase, which ships it" if self.model_dir == DEFAULT_MODEL_DIR else
+                      "convert the model as described in speechcase's models/README.md")
             raise ModelUnavailable(f"Sentence-embedding model folder {self.model_dir} is missing "
-                                   f"{', '.join(missing)}; restore it from git or convert the model as "
-                                   "described in models/README.md.")
+                                   f"{', '.join(missing)}; {remedy}.")
+
+    @property
+    def identity(self) -> str:
+        """What names this model in cache and analysis keys: the bundled model by its name (the same wherever
+        speechcase is installed, so a store analysed from one install is recognised from another), another
+        model by its folder."""
+        return f"bundled:{DEFAULT_MODEL_DIR.name}" if self.model_dir == DEFAULT_MODEL_DIR else str(self.model_dir)
 
     def encode(self, texts: list[str], batch_size: int = 16) -> np.ndarray:
         """Embed ``texts``: float32 array [len(texts), dim], mean-pooled over real tokens, L2-normalised.

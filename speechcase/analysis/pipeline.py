@@ -76,7 +76,7 @@ class AnalyzeOptions:
     max_duration: float = DEFAULT_MAX_DURATION
     min_speech: float = MIN_SPEECH_SECONDS
     thresholds: Thresholds = field(default_factory=default_thresholds)
-    #: Sentence-embedding model folder for section cues; None = the committed all-MiniLM-L6-v2.
+    #: Sentence-embedding model folder for section cues; None = the bundled all-MiniLM-L6-v2.
     embedding_model: Path | None = None
     #: Where Whisper runs: ``cpu`` or ``cuda`` (pass ``compute_type="float16"`` there, the CLI's default on a GPU).
     device: str = "cpu"
@@ -88,7 +88,7 @@ def settings_digest(options: AnalyzeOptions) -> str:
     transcription = cache_key("", resolve_model(options.model), options.decode, options.compute_type, options.device)
     blob = json.dumps({"transcription": transcription, "framework": asdict(load_framework(options.framework)),
                        "thresholds": asdict(options.thresholds),
-                       "embedding_model": str(SentenceEncoder(options.embedding_model).model_dir)},
+                       "embedding_model": SentenceEncoder(options.embedding_model).identity},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

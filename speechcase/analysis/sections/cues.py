@@ -123,7 +123,7 @@ def prototype_vectors(framework: Framework, encoder: SentenceEncoder, cache: Jso
     out = []
     for spec in framework.sections:
         texts = tuple(text for text in (spec.purpose, *spec.examples) if text)
-        key = (str(encoder.model_dir), encoder.compute_type, texts)
+        key = (encoder.identity, encoder.compute_type, texts)
         if key not in _PROTOTYPES:
             if len(_PROTOTYPES) >= 256:  # frameworks given as files may change between runs: stay bounded
                 _PROTOTYPES.clear()
@@ -133,8 +133,8 @@ def prototype_vectors(framework: Framework, encoder: SentenceEncoder, cache: Jso
 
 
 def sentence_vectors(texts: list[str], encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
-    """Embeddings of ``texts``, cached (float16) by model folder and texts."""
-    key = _digest(f"{encoder.model_dir}\n{encoder.compute_type}\n" + "\n".join(texts))
+    """Embeddings of ``texts``, cached (float16) by model and texts."""
+    key = _digest(f"{encoder.identity}\n{encoder.compute_type}\n" + "\n".join(texts))
     stored = cache.get(key, dict) if cache else None
     if stored is not None and stored.get("rows") == len(texts):
         flat = np.frombuffer(base64.b64decode(stored["float16"]), dtype=np.float16)
