@@ -8,7 +8,7 @@ from conftest import SAMPLES, load_json, run_cli, truth
 from speechcase.analysis.config import default_thresholds
 from speechcase.analysis.flags.sections import section_flags
 from speechcase.analysis.frameworks import load_framework
-from speechcase.analysis.sections import balance
+from speechcase.analysis.sections import balance, duration_prior
 from speechcase.analysis.sections.cues import keyword_scores
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.analysis.text import build_sentences, parse
@@ -72,6 +72,73 @@ def test_every_segment_lasts_the_minimum():
     decoded = decode(evidence, starts, starts[-1] + 4, 20.0, PRIOR)
     bounds = np.append(starts, starts[-1] + 4)
     assert all(bounds[stop] - bounds[first] >= 20.0 for first, stop, _ in runs(decoded))
+
+
+def _brute_force(evidence, starts, end, min_seconds, prior, duration):
+    """The best labelling by trying every one (small problems only): the decoder must find the same score."""
+    import itertools
+
+    n, k = evidence.shape
+    bounds = np.append(starts, end)
+    trans, best = prior.transitions(k), -np.inf
+    for labels in itertools.product(range(k), repeat=n):
+        segments = runs(np.array(labels))
+        lengths = [bounds[stop] - bounds[first] for first, stop, _ in segments]
+        if len(segments) > 1 and min(lengths) < min_seconds:
+            continue
+        score = prior.initial(k)[segments[0][2]] + sum(evidence[i, s] for i, s in enumerate(labels))
+        score += sum(trans[a[2], b[2]] for a, b in zip(segments, segments[1:]))
+        score += sum(duration(np.array([length]))[0, s] for length, (_, _, s) in zip(lengths, segments))
+        best = max(best, score)
+    return best
+
+
+def _score(labels, evidence, starts, end, prior, duration):
+    bounds = np.append(starts, end)
+    segments = runs(np.asarray(labels))
+    total = prior.initial(evidence.shape[1])[segments[0][2]] + evidence[np.arange(len(labels)), labels].sum()
+    total += sum(prior.transitions(evidence.shape[1])[a[2], b[2]] for a, b in zip(segments, segments[1:]))
+    return total + sum(duration(np.array([bounds[stop] - bounds[first]]))[0, s] for first, stop, s in segments)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_decoding_with_a_duration_prior_is_exact(seed):
+    rng = np.random.default_rng(seed)
+    evidence = np.log(rng.dirichlet(np.ones(3), size=7))
+    starts = np.cumsum(rng.uniform(2, 6, size=7)) - 2
+    end = starts[-1] + 3
+    weights = rng.uniform(0, 3, size=3)
+    duration = lambda seconds: -weights[None, :] * np.log1p(np.abs(seconds[:, None] - 8.0))  # noqa: E731
+    labels = decode(evidence, starts, end, 6.0, PRIOR, duration)
+    found = _score(labels, evidence, starts, end, PRIOR, duration)
+    assert found == pytest.approx(_brute_force(evidence, starts, end, 6.0, PRIOR, duration))
+
+
+def test_the_duration_prior_scores_a_segment_by_its_share_against_the_target():
+    framework = load_framework("case-study")  # framing 10-15 %, modeling 15-25 % of the talk
+    framing, modeling = [s.id for s in framework.sections].index("framing"), 2
+    score = duration_prior(framework, 100.0, 4.0)(np.array([12.0, 50.0, 5.0]))
+    assert score[0, framing] == 0.0 and score[0, modeling] < 0  # 12 %: within framing's range, under modeling's
+    assert score[1, modeling] == pytest.approx(-4.0 * np.log(0.50 / 0.25) ** 2)  # twice the upper bound
+    assert score[2, framing] == pytest.approx(-4.0 * np.log(0.05 / 0.10) ** 2)  # half the lower bound
+
+
+def test_a_long_section_keeps_its_length_when_its_sentences_say_so_and_yields_when_they_do_not():
+    """A modeling-heavy talk: 12 sentences of modeling after 2 of framing. With the same sustained evidence the
+    long section stays whole under the duration prior; where its last five sentences are only slightly more
+    modeling than evaluation, the prior gives most of them to evaluation."""
+    framework = load_framework("case-study")
+    k = len(framework.sections)
+    strong = np.log(np.full((14, k), 0.02))
+    strong[:2, 0], strong[2:, 2] = np.log(0.9), np.log(0.9)
+    starts = np.arange(14) * 5.0
+    prior = duration_prior(framework, 70.0, 4.0)
+    assert decode(strong, starts, 70.0, 5.0, PRIOR, prior).tolist() == [0] * 2 + [2] * 12
+    weak = strong.copy()
+    weak[9:, 2], weak[9:, 3] = np.log(0.45), np.log(0.40)
+    assert decode(weak, starts, 70.0, 5.0, PRIOR).tolist() == [0] * 2 + [2] * 12  # without the prior
+    yielded = decode(weak, starts, 70.0, 5.0, PRIOR, prior).tolist()
+    assert yielded == [0] * 2 + [2] * 8 + [3] * 4  # inside the weak stretch, never into the sure sentences
 
 
 # --- cues --------------------------------------------------------------------------------------------

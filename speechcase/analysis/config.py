@@ -19,6 +19,7 @@ class SectionSettings:
     skip_penalty: float
     back_penalty: float
     late_start_penalty: float
+    duration_weight: float
     min_share: float
     min_seconds: float
     max_seconds: float

@@ -4,8 +4,8 @@
    lemmas and embedding similarity to the section's purpose and examples,
    combined into a log-probability over sections.
 2. Decoding (``decode.py``): the best sequence of contiguous sections, preferring
-   the framework's order, allowing a return to an earlier section, and never
-   shorter than a minimum duration.
+   the framework's order and each section's target share of the talk, allowing
+   a return to an earlier section, and never shorter than a minimum duration.
 3. Balance (:func:`balance`): seconds, share, status, pace and filler rate per
    framework section; its flags are in :mod:`speechcase.analysis.flags.sections`.
 
@@ -13,6 +13,7 @@ Weights and thresholds are in ``data/thresholds.toml`` (``[sections]``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -24,7 +25,7 @@ from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "section_evidence", "segment"]
+__all__ = ["balance", "duration_prior", "section_evidence", "segment"]
 
 
 def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -55,6 +56,28 @@ def position_prior(sentences: list[Sentence], framework: Framework, spread: floa
     return -0.5 * ((where[:, None] - centres[None, :]) / spread) ** 2
 
 
+def duration_prior(framework: Framework, talk_seconds: float, weight: float) -> Callable[[np.ndarray], np.ndarray]:
+    """A log-score for a segment of each length and section: 0 when its share of the talk is within the
+    section's target range, ``-weight * log(share / bound) ** 2`` outside it.
+
+    Why a prior on each segment's length as well as on each sentence's place: the place prior is added once per
+    sentence, so over a long section it adds up and outweighs what the sentences say (a 70 % modeling section
+    had its second half read as evaluation and deployment); a segment's length is scored once, so a talk that
+    really is unbalanced keeps its long section when its sentences say so, while a boundary the evidence leaves
+    open still moves toward the targets. Measured with ``benchmarks/eval_kit.py`` (docs/accuracy.md).
+    """
+    low = np.array([spec.target_share[0] for spec in framework.sections])
+    high = np.array([spec.target_share[1] for spec in framework.sections])
+
+    def score(seconds: np.ndarray) -> np.ndarray:
+        share = np.maximum(np.asarray(seconds, dtype=float)[:, None] / max(talk_seconds, 1e-9), 1e-9)
+        over = np.log(np.maximum(share / high, 1.0))
+        under = np.log(np.minimum(share / low, 1.0))
+        return -weight * (over ** 2 + under ** 2)
+
+    return score
+
+
 def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
             encoder: SentenceEncoder, cache: JsonCache | None = None) -> tuple[list[Sentence], list[SectionSpan]]:
     """Label every sentence with a section and return contiguous spans covering the talk.
@@ -71,7 +94,8 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
     prior = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
     labels = decode(np.log(np.maximum(probs, 1e-12)) * weights[:, None], starts, end,
-                    settings.min_section(end - starts[0]), prior)
+                    settings.min_section(end - starts[0]), prior,
+                    duration_prior(framework, end - starts[0], settings.duration_weight))
 
     ids = [spec.id for spec in framework.sections]
     spans = []

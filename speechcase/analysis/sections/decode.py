@@ -2,18 +2,19 @@
 
 A semi-Markov (segment) dynamic programme over sentences. A segment is a run
 of consecutive sentences with one section label; its score is the sum of its
-sentences' log-evidence. Moving between segments costs a transition penalty
-that prefers the framework's order (the next section is free, skipping ahead
-costs per skipped section, going back costs more), and every segment must last
-at least ``min_seconds``: a one-sentence aside about data in the middle of
-modeling does not become a section of its own.
+sentences' log-evidence plus a score for its length and label (the duration
+prior). Moving between segments costs a transition penalty that prefers the
+framework's order (the next section is free, skipping ahead costs per skipped
+section, going back costs more), and every segment must last at least
+``min_seconds``: a one-sentence aside about data in the middle of modeling does
+not become a section of its own.
 
-The search is exact and linear in the number of sentences: for a segment
-ending at sentence ``j`` the valid starts ``i`` form a prefix (``starts[j] -
-starts[i] >= min_seconds``), so the best start is a running maximum.
+The search is exact: for a segment ending at sentence ``j`` every start ``i``
+is tried, O(n^2 k) in all (800 sentences, a 60-minute talk, in about 0.02 s).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ class OrderPrior:
 
 
 def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
-           prior: OrderPrior) -> np.ndarray:
+           prior: OrderPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Best section index per sentence.
 
     Parameters
@@ -56,6 +57,9 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
         Shortest allowed segment. A talk shorter than that is one segment.
     prior : OrderPrior
         Transition penalties.
+    duration : callable, optional
+        ``duration(seconds)`` -> float array ``[len(seconds), n_sections]``: a log-score for a segment of each
+        length and label (:func:`~speechcase.analysis.sections.duration_prior`); None scores every length 0.
 
     Returns
     -------
@@ -66,36 +70,34 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
         return np.zeros(0, dtype=int)
     bounds = np.append(np.asarray(starts, dtype=float), end)  # bounds[i]: start of sentence i; bounds[n]: end
     cum = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])  # cum[j] = evidence of sentences [0, j)
-    trans, init = prior.transitions(k), prior.initial(k)
-
-    best = np.full((n + 1, k), -np.inf)   # best[j, s]: sentences [0, j) with the last segment labelled s
+    trans = prior.transitions(k)
+    labels_k = np.arange(k)
+    # entry[i, s]: best score of a segmentation of [0, i) followed by a segment labelled s starting at i, minus
+    # cum[i, s] (for i = 0: the initial penalty); entry_prev[i, s]: that segmentation's last label
+    entry = np.full((n + 1, k), -np.inf)
+    entry_prev = np.full((n + 1, k), -1, dtype=int)
+    entry[0] = prior.initial(k)
     came_from = np.full((n + 1, k, 2), -1, dtype=int)  # (segment start i, previous label) for backtracking
-    # entry[i, s]: best score of a segmentation of [0, i) followed by a segment labelled s starting at i,
-    # minus cum[i, s]; running[s] is its maximum over the valid starts seen so far.
-    running = np.full(k, -np.inf)
-    running_at = np.full((k, 2), -1, dtype=int)
-    next_start = 1
+    best = np.full(k, -np.inf)
     for j in range(1, n + 1):
-        # Starts i >= 1 whose segment [i, j) is long enough; they only grow with j.
-        while next_start < j and bounds[j] - bounds[next_start] >= min_seconds:
-            i = next_start
-            via = best[i][:, None] + trans          # [previous label, label]
+        length = bounds[j] - bounds[:j]          # the segment [i, j) for every start i < j
+        scores = entry[:j] + cum[j]
+        if duration is not None:
+            scores = scores + duration(length)
+        too_short = length < min_seconds
+        too_short[0] &= j < n                    # the whole talk is one segment even when short
+        scores[too_short] = -np.inf
+        start = np.argmax(scores, axis=0)
+        best = scores[start, labels_k]           # best[s]: sentences [0, j) with the last segment labelled s
+        came_from[j] = np.stack([start, entry_prev[start, labels_k]], axis=1)
+        if j < n:
+            via = best[:, None] + trans          # [previous label, label]
             prev = np.argmax(via, axis=0)
-            entry = via[prev, np.arange(k)] - cum[i]
-            better = entry > running
-            running = np.where(better, entry, running)
-            running_at[better] = np.stack([np.full(k, i), prev], axis=1)[better]
-            next_start += 1
-        best[j] = cum[j] + running
-        came_from[j] = running_at
-        if bounds[j] - bounds[0] >= min_seconds or j == n:  # the first segment, [0, j)
-            first = cum[j] + init
-            better = first > best[j]
-            best[j] = np.where(better, first, best[j])
-            came_from[j][better] = [0, -1]
+            entry[j] = via[prev, labels_k] - cum[j]
+            entry_prev[j] = prev
 
     labels = np.zeros(n, dtype=int)
-    j, s = n, int(np.argmax(best[n]))
+    j, s = n, int(np.argmax(best))
     while j > 0:
         i, prev = came_from[j, s]
         labels[i:j] = s
