@@ -26,9 +26,9 @@ def nlp():
 
     Its layers multiply matrices with NumPy's BLAS rather than thinc's default, BLIS: on this 2-core x86
     machine BLIS's single-thread kernel took 10 ms for a (2400 x 288) by (288 x 288) product where OpenBLAS took
-    3.4 ms, so the parse of a 15-minute talk takes 0.24 s instead of 0.33 s. The products are the same sums in
-    the same order per output value: 279 transcripts gave identical sentences, tokens, tags, dependencies and
-    entities either way (a test in ``tests/test_structure.py`` checks both).
+    3.4 ms, so the parse of a 15-minute talk takes 0.24 s instead of 0.33 s. The parse is unchanged: 279
+    transcripts gave identical sentences, tokens, tags, dependencies and entities either way (a test in
+    ``tests/test_structure.py`` compares the two pipelines).
     """
     import importlib
 
