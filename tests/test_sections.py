@@ -74,31 +74,25 @@ def test_every_segment_lasts_the_minimum():
     assert all(bounds[stop] - bounds[first] >= 20.0 for first, stop, _ in runs(decoded))
 
 
-def _brute_force(evidence, starts, end, min_seconds, prior, duration):
-    """The best labelling by trying every one (small problems only): the decoder must find the same score."""
-    import itertools
-
-    n, k = evidence.shape
-    bounds = np.append(starts, end)
-    trans, best = prior.transitions(k), -np.inf
-    for labels in itertools.product(range(k), repeat=n):
-        segments = runs(np.array(labels))
-        lengths = [bounds[stop] - bounds[first] for first, stop, _ in segments]
-        if len(segments) > 1 and min(lengths) < min_seconds:
-            continue
-        score = prior.initial(k)[segments[0][2]] + sum(evidence[i, s] for i, s in enumerate(labels))
-        score += sum(trans[a[2], b[2]] for a, b in zip(segments, segments[1:]))
-        score += sum(duration(np.array([length]))[0, s] for length, (_, _, s) in zip(lengths, segments))
-        best = max(best, score)
-    return best
-
-
 def _score(labels, evidence, starts, end, prior, duration):
+    """The decoder's objective for one labelling: evidence, the start, each move and each segment's length."""
     bounds = np.append(starts, end)
     segments = runs(np.asarray(labels))
     total = prior.initial(evidence.shape[1])[segments[0][2]] + evidence[np.arange(len(labels)), labels].sum()
     total += sum(prior.transitions(evidence.shape[1])[a[2], b[2]] for a, b in zip(segments, segments[1:]))
     return total + sum(duration(np.array([bounds[stop] - bounds[first]]))[0, s] for first, stop, s in segments)
+
+
+def _brute_force(evidence, starts, end, min_seconds, prior, duration):
+    """The best score by trying every labelling (small problems only): the decoder must find the same."""
+    import itertools
+
+    n, k = evidence.shape
+    bounds = np.append(starts, end)
+    allowed = (labels for labels in itertools.product(range(k), repeat=n)
+               if len(segments := runs(np.array(labels))) == 1
+               or min(bounds[stop] - bounds[first] for first, stop, _ in segments) >= min_seconds)
+    return max(_score(np.array(labels), evidence, starts, end, prior, duration) for labels in allowed)
 
 
 @pytest.mark.parametrize("seed", range(6))
