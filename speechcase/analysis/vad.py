@@ -1,7 +1,7 @@
 """Voice activity: where in the recording someone is speaking.
 
-Silero VAD (the ONNX model shipped inside faster-whisper) runs once per
-recording: :func:`speech_activity` keeps its speech probability for every 32 ms
+Silero VAD (the ONNX model shipped inside faster-whisper, run on every core by
+:mod:`speechcase.analysis.silero`) runs once per recording: :func:`speech_activity` keeps its speech probability for every 32 ms
 window, and every voice-activity decision reads those probabilities. With fine
 settings they give the speech regions (silences down to a quarter second
 survive), which refuse silent or too-short input and measure pauses; with
@@ -63,11 +63,12 @@ def speech_activity(audio: Audio, block_seconds: float) -> SpeechActivity:
 
 
 def silero_probabilities(samples: np.ndarray) -> np.ndarray:
-    """Silero's speech probability for each window of ``samples``, padded as faster-whisper pads them."""
-    from faster_whisper.vad import get_vad_model
+    """Silero's speech probability for each window of ``samples``, padded as faster-whisper pads them (the
+    same numbers as its own pass, on every core: :mod:`speechcase.analysis.silero`)."""
+    from speechcase.analysis.silero import vad_model
 
     padded = np.pad(samples, (0, WINDOW - samples.size % WINDOW))
-    return get_vad_model()(padded)
+    return vad_model()(padded)
 
 
 def speech_regions(audio: Audio, block_seconds: float = 600.0,

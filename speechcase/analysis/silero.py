@@ -1,0 +1,133 @@
+"""Silero's speech probabilities with its encoder on every core, bit for bit faster-whisper's.
+
+faster-whisper runs Silero VAD on one thread. Nine tenths of that time is the model's convolutional encoder,
+which looks at each 32 ms window (plus 4 ms of context) on its own; only the small LSTM decoder after it carries
+state from one window to the next. speechcase ships the same model split at that seam
+(``speechcase/data/silero-vad-v6-split``, made by ``models/split_silero.py`` from faster-whisper's own file): the
+encoder runs over parts of a block at once, one part per core, and the decoder then runs over the whole block in
+faster-whisper's order and batches. Each window's encoder output does not depend on which batch it is in, so the
+probabilities are exactly faster-whisper's (``tests/test_vad.py``) and Whisper packs the same speech; on two cores
+the pass takes about half the time (15 minutes: 1.07 s against 0.61 s).
+
+If the installed faster-whisper ships another Silero file than the one that was split (its SHA-256 is in the
+folder's ``manifest.json``), or the split files are missing, faster-whisper's own model runs as it would.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("speechcase")
+
+SPLIT_DIR = Path(__file__).resolve().parent.parent / "data" / "silero-vad-v6-split"
+#: Silero's window and the context faster-whisper prepends to each (samples at 16 kHz).
+WINDOW, CONTEXT = 512, 64
+#: faster-whisper feeds Silero at most this many windows per call, carrying the LSTM state between calls.
+DECODER_BATCH = 10_000
+#: Below this many windows (about 6 s) one thread is as fast as two.
+MIN_SPLIT_WINDOWS = 200
+
+
+class SplitSilero:
+    """Silero VAD v6 as two ONNX sessions: the per-window encoder and the stateful decoder.
+
+    Args:
+        folder: The folder with ``encoder.onnx``, ``decoder.onnx`` and ``manifest.json``.
+        parts: How many threads the encoder runs on (each takes a contiguous part of the windows).
+    """
+
+    def __init__(self, folder: Path, parts: int):
+        import onnxruntime
+
+        manifest = json.loads((folder / "manifest.json").read_text())
+        self.seam: str = manifest["seam"]
+        self.parts = max(1, parts)
+        options = onnxruntime.SessionOptions()  # as faster-whisper builds its session: one thread per call
+        options.inter_op_num_threads = 1
+        options.intra_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        options.log_severity_level = 4
+        self.encoder = onnxruntime.InferenceSession(str(folder / "encoder.onnx"), providers=["CPUExecutionProvider"],
+                                                    sess_options=options)
+        self.decoder = onnxruntime.InferenceSession(str(folder / "decoder.onnx"), providers=["CPUExecutionProvider"],
+                                                    sess_options=options)
+
+    def __call__(self, audio: np.ndarray) -> np.ndarray:
+        """The speech probability of each 512-sample window of ``audio`` (its length a multiple of 512), as
+        faster-whisper's ``SileroVADModel`` computes it: every window with the last 64 samples of the window
+        before it (zeros before the first), the last window's own last 64 samples zero (faster-whisper zeroes
+        them in place; here the caller's array is left as it is), the state starting at zero."""
+        windows = audio.reshape(-1, WINDOW)
+        if not len(windows):
+            return np.zeros(0, dtype=np.float32)
+        context = np.roll(windows[:, -CONTEXT:], 1, axis=0)
+        context[0] = 0
+        framed = np.concatenate([context, windows], axis=1)
+        framed[-1, -CONTEXT:] = 0
+        features = self._encode(framed)
+        h = np.zeros((1, 1, 128), dtype=np.float32)
+        c = np.zeros((1, 1, 128), dtype=np.float32)
+        out = []
+        for first in range(0, len(features), DECODER_BATCH):
+            probabilities, h, c = self.decoder.run(None, {self.seam: features[first:first + DECODER_BATCH],
+                                                          "h": h, "c": c})
+            out.append(probabilities)
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def _encode(self, framed: np.ndarray) -> np.ndarray:
+        """The encoder's output for every window; ONNX Runtime releases Python's lock, so the parts run at once."""
+        parts = self.parts if len(framed) >= MIN_SPLIT_WINDOWS * self.parts else 1
+        edges = np.linspace(0, len(framed), parts + 1).astype(int)
+        results: list[np.ndarray | None] = [None] * parts
+        errors: list[BaseException] = []
+
+        def encode(k: int) -> None:
+            try:
+                results[k] = self.encoder.run(None, {"input": framed[edges[k]:edges[k + 1]]})[0]
+            except BaseException as exc:  # re-raised on the calling thread
+                errors.append(exc)
+
+        helpers = [threading.Thread(target=encode, args=(k,), daemon=True) for k in range(1, parts)]
+        for helper in helpers:
+            helper.start()
+        encode(0)
+        for helper in helpers:
+            helper.join()
+        if errors:
+            raise errors[0]
+        return np.concatenate(results)  # type: ignore[arg-type]
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@functools.lru_cache(maxsize=1)
+def vad_model():
+    """The Silero model to run: the split one when it matches faster-whisper's file, else faster-whisper's own.
+
+    Loaded once per process (a warm worker keeps it)."""
+    from faster_whisper.utils import get_assets_path
+    from faster_whisper.vad import get_vad_model
+
+    own = Path(get_assets_path()) / "silero_vad_v6.onnx"
+    try:
+        manifest = json.loads((SPLIT_DIR / "manifest.json").read_text())
+        matches = own.is_file() and hashlib.sha256(own.read_bytes()).hexdigest() == manifest["source_sha256"]
+    except (OSError, ValueError, KeyError):
+        matches = False
+    if not matches:
+        log.debug("faster-whisper's Silero file is not the one split; its own model runs on one thread.")
+        return getattr(get_vad_model, "original", get_vad_model)()
+    return SplitSilero(SPLIT_DIR, min(4, available_cores()))
