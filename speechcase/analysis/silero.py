@@ -31,8 +31,10 @@ SPLIT_DIR = Path(__file__).resolve().parent.parent / "data" / "silero-vad-v6-spl
 WINDOW, CONTEXT = 512, 64
 #: faster-whisper feeds Silero at most this many windows per call, carrying the LSTM state between calls.
 DECODER_BATCH = 10_000
-#: Below this many windows (about 6 s) one thread is as fast as two.
+#: Below this many windows per thread (about 6 s) one thread is as fast as two.
 MIN_SPLIT_WINDOWS = 200
+#: Windows the encoder gets per call (32 s): memory stays small, and the calls are long enough to cost nothing.
+ENCODER_CHUNK = 1000
 
 
 class SplitSilero:
@@ -67,11 +69,7 @@ class SplitSilero:
         windows = audio.reshape(-1, WINDOW)
         if not len(windows):
             return np.zeros(0, dtype=np.float32)
-        context = np.roll(windows[:, -CONTEXT:], 1, axis=0)
-        context[0] = 0
-        framed = np.concatenate([context, windows], axis=1)
-        framed[-1, -CONTEXT:] = 0
-        features = self._encode(framed)
+        features = self._encode(windows)
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         out = []
@@ -79,22 +77,27 @@ class SplitSilero:
             probabilities, h, c = self.decoder.run(None, {self.seam: features[first:first + DECODER_BATCH],
                                                           "h": h, "c": c})
             out.append(probabilities)
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+        return np.concatenate(out)
 
-    def _encode(self, framed: np.ndarray) -> np.ndarray:
-        """The encoder's output for every window; ONNX Runtime releases Python's lock, so the parts run at once."""
-        parts = self.parts if len(framed) >= MIN_SPLIT_WINDOWS * self.parts else 1
-        edges = np.linspace(0, len(framed), parts + 1).astype(int)
-        results: list[np.ndarray | None] = [None] * parts
+    def _encode(self, windows: np.ndarray) -> np.ndarray:
+        """The encoder's output for every window, in chunks of :data:`ENCODER_CHUNK` windows shared out to the
+        threads in turn (ONNX Runtime releases Python's lock, so they run at once). Chunks keep memory small: the
+        framed copy and the encoder's activations are a chunk's, where faster-whisper's one call over 10,000
+        windows held about 350 MB on a 10-minute block."""
+        n = len(windows)
+        chunks = [(first, min(first + ENCODER_CHUNK, n)) for first in range(0, n, ENCODER_CHUNK)]
+        parts = min(self.parts, len(chunks)) if n >= MIN_SPLIT_WINDOWS * self.parts else 1
+        results: list[np.ndarray | None] = [None] * len(chunks)
         errors: list[BaseException] = []
 
-        def encode(k: int) -> None:
+        def encode(part: int) -> None:
             try:
-                results[k] = self.encoder.run(None, {"input": framed[edges[k]:edges[k + 1]]})[0]
+                for k in range(part, len(chunks), parts):
+                    results[k] = self.encoder.run(None, {"input": _framed(windows, *chunks[k])})[0]
             except BaseException as exc:  # re-raised on the calling thread
                 errors.append(exc)
 
-        helpers = [threading.Thread(target=encode, args=(k,), daemon=True) for k in range(1, parts)]
+        helpers = [threading.Thread(target=encode, args=(part,), daemon=True) for part in range(1, parts)]
         for helper in helpers:
             helper.start()
         encode(0)
@@ -103,6 +106,18 @@ class SplitSilero:
         if errors:
             raise errors[0]
         return np.concatenate(results)  # type: ignore[arg-type]
+
+
+def _framed(windows: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Windows ``first`` to ``last`` as the encoder reads them: each after the last 64 samples of the window before
+    it (zeros before the very first), and the very last with its own last 64 samples zero, as faster-whisper
+    frames them."""
+    context = np.zeros((last - first, CONTEXT), dtype=windows.dtype)
+    context[1 if first == 0 else 0:] = windows[max(first - 1, 0):last - 1, -CONTEXT:]
+    framed = np.concatenate([context, windows[first:last]], axis=1)
+    if last == len(windows):
+        framed[-1, -CONTEXT:] = 0
+    return framed
 
 
 def available_cores() -> int:
