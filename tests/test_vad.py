@@ -34,6 +34,7 @@ def test_split_model_gives_faster_whispers_probabilities_bit_for_bit(parts):
     theirs = _faster_whisper_model()(samples.copy())
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     assert np.array_equal(ours, theirs)
+    assert np.array_equal(SplitSilero(SPLIT_DIR, 4)(samples.copy(), parts=parts), theirs)  # a worker's own limit
 
 
 def test_split_model_carries_the_state_across_faster_whispers_batches():

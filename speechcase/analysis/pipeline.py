@@ -223,7 +223,7 @@ def _transcribe_audio(audio, model, options: AnalyzeOptions, timer: StageTimer,
     loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
     pitch = Background(_timed, timer, "pitch_frames", pitch_frames, audio, nice=BESIDE_NICE)  # Silero: one core
     with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
-        activity = speech_activity(audio, options.decode.block_seconds)
+        activity = speech_activity(audio, options.decode.block_seconds, options.threads)
         speech = speech_regions(audio, activity=activity)
         require_speech(audio, speech, options.min_speech)  # refused before any Whisper work
         release_free_memory()  # Silero's copies of the audio blocks, before Whisper's own

@@ -42,7 +42,7 @@ class SplitSilero:
 
     Args:
         folder: The folder with ``encoder.onnx``, ``decoder.onnx`` and ``manifest.json``.
-        parts: How many threads the encoder runs on (each takes a contiguous part of the windows).
+        parts: How many threads the encoder runs on by default.
     """
 
     def __init__(self, folder: Path, parts: int):
@@ -61,15 +61,16 @@ class SplitSilero:
         self.decoder = onnxruntime.InferenceSession(str(folder / "decoder.onnx"), providers=["CPUExecutionProvider"],
                                                     sess_options=options)
 
-    def __call__(self, audio: np.ndarray) -> np.ndarray:
+    def __call__(self, audio: np.ndarray, parts: int | None = None) -> np.ndarray:
         """The speech probability of each 512-sample window of ``audio`` (its length a multiple of 512), as
         faster-whisper's ``SileroVADModel`` computes it: every window with the last 64 samples of the window
         before it (zeros before the first), the last window's own last 64 samples zero (faster-whisper zeroes
-        them in place; here the caller's array is left as it is), the state starting at zero."""
+        them in place; here the caller's array is left as it is), the state starting at zero. The encoder runs
+        on ``parts`` threads (None: the model's own number)."""
         windows = audio.reshape(-1, WINDOW)
         if not len(windows):
             return np.zeros(0, dtype=np.float32)
-        features = self._encode(windows)
+        features = self._encode(windows, max(1, parts or self.parts))
         h = np.zeros((1, 1, 128), dtype=np.float32)
         c = np.zeros((1, 1, 128), dtype=np.float32)
         out = []
@@ -79,14 +80,14 @@ class SplitSilero:
             out.append(probabilities)
         return np.concatenate(out)
 
-    def _encode(self, windows: np.ndarray) -> np.ndarray:
+    def _encode(self, windows: np.ndarray, parts: int) -> np.ndarray:
         """The encoder's output for every window, in chunks of :data:`ENCODER_CHUNK` windows shared out to the
         threads in turn (ONNX Runtime releases Python's lock, so they run at once). Chunks keep memory small: the
         framed copy and the encoder's activations are a chunk's, where faster-whisper's one call over 10,000
         windows held about 350 MB on a 10-minute block."""
         n = len(windows)
         chunks = [(first, min(first + ENCODER_CHUNK, n)) for first in range(0, n, ENCODER_CHUNK)]
-        parts = min(self.parts, len(chunks)) if n >= MIN_SPLIT_WINDOWS * self.parts else 1
+        parts = min(parts, len(chunks)) if n >= MIN_SPLIT_WINDOWS * parts else 1
         results: list[np.ndarray | None] = [None] * len(chunks)
         errors: list[BaseException] = []
 

@@ -52,23 +52,31 @@ class SpeechActivity:
         yield from zip(self.edges, self.edges[1:], self.probabilities)
 
 
-def speech_activity(audio: Audio, block_seconds: float) -> SpeechActivity:
+def speech_activity(audio: Audio, block_seconds: float, threads: int = 0) -> SpeechActivity:
     """Run Silero once over ``audio``, in the blocks of :func:`whisper_blocks` (memory stays flat: its copy of
-    the audio is one block's, a few tens of MB, where an hour at once costs about 600 MB)."""
+    the audio is one block's, a few tens of MB, where an hour at once costs about 600 MB).
+
+    Args:
+        audio: The recording.
+        block_seconds: The length of Whisper's blocks.
+        threads: Threads Silero's encoder may use; 0: every core, up to 4 (a batch worker that shares the machine
+            passes its Whisper threads).
+    """
     edges = whisper_blocks(audio.samples, audio.sample_rate, block_seconds)
     if audio.samples.size == 0 or max(float(audio.samples.max()), -float(audio.samples.min())) < SILENT_PEAK:
         return SpeechActivity(edges, [np.zeros(0, dtype=np.float32) for _ in edges[1:]], silent=True)
-    return SpeechActivity(edges, [silero_probabilities(audio.samples[first:last])
+    return SpeechActivity(edges, [silero_probabilities(audio.samples[first:last], threads)
                                   for first, last in zip(edges, edges[1:])])
 
 
-def silero_probabilities(samples: np.ndarray) -> np.ndarray:
+def silero_probabilities(samples: np.ndarray, threads: int = 0) -> np.ndarray:
     """Silero's speech probability for each window of ``samples``, padded as faster-whisper pads them (the
-    same numbers as its own pass, on every core: :mod:`speechcase.analysis.silero`)."""
-    from speechcase.analysis.silero import vad_model
+    same numbers as its own pass, on ``threads`` cores, 0 for all: :mod:`speechcase.analysis.silero`)."""
+    from speechcase.analysis.silero import SplitSilero, vad_model
 
     padded = np.pad(samples, (0, WINDOW - samples.size % WINDOW))
-    return vad_model()(padded)
+    model = vad_model()
+    return model(padded, parts=threads or None) if isinstance(model, SplitSilero) else model(padded)
 
 
 def speech_regions(audio: Audio, block_seconds: float = 600.0,
