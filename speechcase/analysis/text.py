@@ -8,12 +8,8 @@ back to exact times.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
 import re
-import sys
-import types
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -38,43 +34,8 @@ def nlp():
 
     from thinc.api import use_ops
 
-    with use_ops("numpy", use_blis=False), _without_spacy_cli():  # every layer keeps the operations it was built with
+    with use_ops("numpy", use_blis=False):  # every layer keeps the operations it was built with
         return importlib.import_module(SPACY_MODEL).load()
-
-
-@contextlib.contextmanager
-def _without_spacy_cli() -> Iterator[None]:
-    """Import spaCy without its command line.
-
-    ``import spacy`` imports ``spacy.cli`` (typer, the download and project commands, 30 modules) only to offer
-    ``spacy.info``; that is 0.11 s of the 0.62 s spaCy takes to load here, paid after Whisper in every
-    ``speechcase analyze``. While spaCy is first imported, ``spacy.cli.info`` is a stand-in whose ``info`` imports
-    the real one when called; afterwards the stand-ins are removed, so ``import spacy.cli`` gets the real package.
-    Nothing changes when spaCy is already imported.
-    """
-    if "spacy" in sys.modules:
-        yield
-        return
-    package = types.ModuleType("spacy.cli")
-    package.__path__ = []  # a package, so that "spacy.cli.info" can be found under it
-    module = types.ModuleType("spacy.cli.info")
-
-    def info(*args: Any, **kwargs: Any) -> Any:
-        from spacy.cli.info import info as real  # the stand-ins are gone by the time anyone calls it
-
-        return real(*args, **kwargs)
-
-    module.info = info  # type: ignore[attr-defined]
-    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = package, module
-    try:
-        yield
-    finally:
-        for name, stand_in in (("spacy.cli.info", module), ("spacy.cli", package)):
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-        spacy = sys.modules.get("spacy")
-        if spacy is not None and getattr(spacy, "cli", None) is package:
-            del spacy.cli
 
 
 def warm_up() -> None:
