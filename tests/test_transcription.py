@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import threading
 
@@ -222,3 +223,24 @@ def test_the_measures_beside_silero_and_whisper_run_at_a_lower_priority_than_the
     assert Background(own_priority, nice=BESIDE_NICE).result() == min(19, before + BESIDE_NICE)
     assert Background(own_priority).result() == before  # loading Whisper's model beside Silero: not lowered
     assert own_priority() == before
+
+
+SAMPLING = """
+import sys
+from speechcase.analysis.audio import load_audio
+from speechcase.analysis.transcribe import load_model, resolve_model
+whisper = load_model(resolve_model(None).load)
+segments, _ = whisper.transcribe(load_audio(sys.argv[1]).samples, language="en", beam_size=1, temperature=1.0,
+                                 condition_on_previous_text=False)
+print(" ".join(s.text.strip() for s in segments))
+"""
+
+
+@pytest.mark.slow
+def test_whisper_samples_the_same_words_in_every_process():
+    """Whisper samples when a window fails at temperature 0 (faster-whisper's fallback); speechcase seeds
+    CTranslate2's generators, so two fresh processes write the same words. Here every window is sampled at
+    temperature 1.0 (unseeded, three processes gave three transcripts of this clip)."""
+    texts = [subprocess.run([sys.executable, "-c", SAMPLING, str(DATA / "speech_12s.ogg")], capture_output=True,
+                            text=True, timeout=300, check=True).stdout.strip() for _ in range(2)]
+    assert len(texts[0].split()) > 10 and texts[0] == texts[1]

@@ -156,6 +156,7 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: 
     from speechcase.core.memory import tune_allocator
 
     tune_allocator()  # before CTranslate2 starts its threads (they take an arena at their first allocation)
+    seed_sampling()
     made: dict = {}
 
     def build() -> None:
@@ -170,6 +171,26 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: 
     if "error" in made:
         raise made["error"]
     return made["model"]
+
+
+#: The seed of CTranslate2's random generators: Whisper samples only when a window fails at temperature 0
+#: (faster-whisper's fallback to temperatures 0.2-1.0), and then writes the same words in every process.
+SAMPLING_SEED = 0
+
+
+def seed_sampling() -> None:
+    """Seed CTranslate2's random generators, so that a window Whisper decodes again by sampling (its
+    temperature fallback, for repeated or improbable text) gets the same words in every process.
+
+    Without a seed CTranslate2 draws one from the system, and a talk with such a window was transcribed
+    differently by each fresh ``speechcase analyze``: 5 runs of a training talk gave 5 transcripts, differing in
+    2-3 stretches of a few words, with 1 or 2 Whisper threads. Seeded, they are the same. CTranslate2 seeds each of
+    its threads once, when the thread first samples, so in a long-lived worker a take after another that
+    sampled may still differ from a fresh process's.
+    """
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SAMPLING_SEED)
 
 
 def _build_model(load: str, compute_type: str, threads: int, device: str):
