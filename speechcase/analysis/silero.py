@@ -4,10 +4,10 @@ faster-whisper runs Silero VAD on one thread. Nine tenths of that time is the mo
 which looks at each 32 ms window (plus 4 ms of context) on its own; only the small LSTM decoder after it carries
 state from one window to the next. speechcase ships the same model split at that seam
 (``speechcase/data/silero-vad-v6-split``, made by ``models/split_silero.py`` from faster-whisper's own file): the
-encoder runs over parts of a block at once, one part per core, and the decoder then runs over the whole block in
+encoder runs over chunks of a block shared out to the cores, and the decoder then runs over the whole block in
 faster-whisper's order and batches. Each window's encoder output does not depend on which batch it is in, so the
 probabilities are exactly faster-whisper's (``tests/test_vad.py``) and Whisper packs the same speech; on two cores
-the pass takes about half the time (15 minutes: 1.07 s against 0.61 s).
+the pass takes about half the time (15 minutes: 0.52 s against 0.92-1.19 s).
 
 If the installed faster-whisper ships another Silero file than the one that was split (its SHA-256 is in the
 folder's ``manifest.json``), or the split files are missing, faster-whisper's own model runs as it would.
