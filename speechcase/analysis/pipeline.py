@@ -217,11 +217,13 @@ def _transcribe_audio(audio, model, options: AnalyzeOptions, timer: StageTimer,
     """Voice activity, then Whisper with the pitch and voicing measured beside it, then the stretches Whisper
     left unwritten decoded again (run within :func:`transcribe_file`'s one-thread BLAS limit).
 
-    Silero runs on one core; beside it, Whisper's model loads (when not loaded yet) and every frame's pitch is
-    measured, which needs no speech regions. In a warm worker that moves 0.3 s of CPU per 15 minutes (1.6 s
-    per hour) from beside Whisper, which decodes on every core, to a core that would otherwise wait."""
+    Beside Silero (its encoder on every core, :mod:`speechcase.analysis.silero`), Whisper's model loads (when not
+    loaded yet) and every frame's pitch is measured at a lower priority, which needs no speech regions: measured
+    when Silero ran on one core, that moved 0.3 s of CPU per 15 minutes (1.6 s per hour) from beside Whisper,
+    which decodes on every core, to a core that would otherwise wait; measuring pitch after Silero on the speech
+    frames only is still slower (docs/performance.md)."""
     loading = Background(load_model, model.load, options.compute_type, options.threads, options.device)
-    pitch = Background(_timed, timer, "pitch_frames", pitch_frames, audio, nice=BESIDE_NICE)  # Silero: one core
+    pitch = Background(_timed, timer, "pitch_frames", pitch_frames, audio, nice=BESIDE_NICE)  # takes what Silero leaves
     with timer.stage("vad"):  # one Silero pass: the speech regions and Whisper's packing both read it
         activity = speech_activity(audio, options.decode.block_seconds, options.threads)
         speech = speech_regions(audio, activity=activity)

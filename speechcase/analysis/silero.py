@@ -18,16 +18,18 @@ import functools
 import hashlib
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from speechcase.core.machine import usable_cores
+
 log = logging.getLogger("speechcase")
 
 SPLIT_DIR = Path(__file__).resolve().parent.parent / "data" / "silero-vad-v6-split"
-#: Silero's window and the context faster-whisper prepends to each (samples at 16 kHz).
+#: Silero's window (one speech probability per 512 samples, 32 ms at 16 kHz) and the context faster-whisper
+#: prepends to each.
 WINDOW, CONTEXT = 512, 64
 #: faster-whisper feeds Silero at most this many windows per call, carrying the LSTM state between calls.
 DECODER_BATCH = 10_000
@@ -121,12 +123,11 @@ def _framed(windows: np.ndarray, first: int, last: int) -> np.ndarray:
     return framed
 
 
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+def speech_probabilities(audio: np.ndarray, threads: int = 0) -> np.ndarray:
+    """Silero's speech probability of each 512-sample window of ``audio`` (its length a multiple of 512), on
+    ``threads`` threads (0: every core, up to 4) where the split model is in use, else on faster-whisper's one."""
+    model = vad_model()
+    return model(audio, parts=threads or None) if isinstance(model, SplitSilero) else model(audio)
 
 
 @functools.lru_cache(maxsize=1)
@@ -146,4 +147,4 @@ def vad_model():
     if not matches:
         log.debug("faster-whisper's Silero file is not the one split; its own model runs on one thread.")
         return getattr(get_vad_model, "original", get_vad_model)()
-    return SplitSilero(SPLIT_DIR, min(4, available_cores()))
+    return SplitSilero(SPLIT_DIR, min(4, usable_cores()))

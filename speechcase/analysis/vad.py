@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from speechcase.analysis.audio import Audio
+from speechcase.analysis.silero import WINDOW, speech_probabilities
 from speechcase.core.errors import NoSpeech, TooShort
 from speechcase.core.types import Interval
 
@@ -29,9 +30,6 @@ FINE_VAD = {"threshold": 0.5, "min_silence_duration_ms": 150, "speech_pad_ms": 0
 SILENT_PEAK = 1e-3
 MIN_SPEECH_SECONDS = 5.0
 
-
-#: Silero's window: one speech probability per 512 samples (32 ms at 16 kHz).
-WINDOW = 512
 
 
 @dataclass(frozen=True)
@@ -72,11 +70,8 @@ def speech_activity(audio: Audio, block_seconds: float, threads: int = 0) -> Spe
 def silero_probabilities(samples: np.ndarray, threads: int = 0) -> np.ndarray:
     """Silero's speech probability for each window of ``samples``, padded as faster-whisper pads them (the
     same numbers as its own pass, on ``threads`` cores, 0 for all: :mod:`speechcase.analysis.silero`)."""
-    from speechcase.analysis.silero import SplitSilero, vad_model
-
     padded = np.pad(samples, (0, WINDOW - samples.size % WINDOW))
-    model = vad_model()
-    return model(padded, parts=threads or None) if isinstance(model, SplitSilero) else model(padded)
+    return speech_probabilities(padded, threads)
 
 
 def speech_regions(audio: Audio, block_seconds: float = 600.0,

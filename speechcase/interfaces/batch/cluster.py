@@ -24,10 +24,11 @@ from distributed import Client, LocalCluster
 from speechcase.analysis.frameworks import builtin_names
 from speechcase.analysis.pipeline import AnalyzeOptions
 from speechcase.core.errors import ClusterUnavailable, SpeechcaseError
+from speechcase.core.machine import usable_cores
 from speechcase.core.memory import allocator_environment
 from speechcase.core.version import __version__
 from speechcase.interfaces.batch import worker
-from speechcase.interfaces.batch.worker import PLUGIN_NAME, WarmModels, usable_cores, worker_identity
+from speechcase.interfaces.batch.worker import PLUGIN_NAME, WarmModels, worker_identity
 
 SCHEDULER_ENV = "SPEECHCASE_DASK_SCHEDULER"
 #: Memory one worker needs at its peak: a 60-minute talk peaks at about 1.2 GB (README, "Speed and memory").

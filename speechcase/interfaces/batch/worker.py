@@ -23,6 +23,7 @@ from distributed import WorkerPlugin
 
 from speechcase.analysis.pipeline import AnalyzeOptions, warm_models
 from speechcase.core.errors import SpeechcaseError
+from speechcase.core.machine import usable_cores
 from speechcase.core.types import Transcript
 from speechcase.core.version import __version__
 from speechcase.service import Progress, analyze_input
@@ -109,14 +110,6 @@ def worker_identity() -> dict[str, Any]:
     import socket
 
     return {"host": socket.gethostname(), "cores": usable_cores(), "version": __version__}
-
-
-def usable_cores() -> int:
-    """The CPU cores this process may run on (its CPU affinity, which containers and taskset narrow)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 class WarmModels(WorkerPlugin):
