@@ -91,8 +91,10 @@ def test_entities_are_read_only_in_sentences_that_may_say_a_number():
         assert " ".join(w.text for w in words[e.first_word:e.last_word]).strip(".,") == e.text
 
 def test_the_parse_multiplies_with_numpy_and_matches_thincs_default(monkeypatch, analysed):
-    """spaCy's layers use NumPy's BLAS (3x faster here than thinc's default, BLIS); a pipeline loaded with BLIS
-    parses a real transcript into the same sentences, tokens, tags, dependencies and entities."""
+    """spaCy's layers use NumPy's BLAS (3x faster here than thinc's default, BLIS), and the tokenizer is the one
+    spaCy builds for English rather than the model's saved copy; a pipeline loaded as spaCy loads it (BLIS, the
+    saved tokenizer) has that very tokenizer and parses a real transcript into the same sentences, tokens, tags,
+    dependencies and entities."""
     import importlib
 
     from thinc.api import NumpyOps, use_ops
@@ -105,6 +107,7 @@ def test_the_parse_multiplies_with_numpy_and_matches_thincs_default(monkeypatch,
     ours = parse(words)
     with use_ops("numpy", use_blis=True):
         with_blis = importlib.import_module(units.SPACY_MODEL).load()
+    assert with_blis.tokenizer.to_bytes(exclude=["vocab"]) == units.nlp().tokenizer.to_bytes(exclude=["vocab"])
     monkeypatch.setattr(units, "nlp", lambda: with_blis)
     assert parse(words) == ours and len(ours.tokens) > 300 and len(ours.entities) > 3
 

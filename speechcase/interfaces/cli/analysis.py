@@ -16,6 +16,7 @@ from speechcase.interfaces.cli.app import (
     main,
     open_cli_store,
     plural,
+    skip_teardown,
     store_option,
     transcription_options,
 )
@@ -49,6 +50,7 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
     from speechcase.views.summary import summary_lines
 
     configure_logging(quiet)
+    skip_teardown()
     request = TakeRequest(input_path, analyze_options(framework, embedding_model=embedding_model, **opts),
                           talk=talk, speaker=speaker, outdir=outdir or Path("speechcase-out") / input_path.stem,
                           store=store_path, record=not no_store)
@@ -90,6 +92,7 @@ def transcribe(input_path: Path, output: Path | None, quiet: bool, **opts) -> No
     from speechcase.service import Progress
 
     configure_logging(quiet)
+    skip_teardown()
     if is_transcript_file(input_path):
         raise click.UsageError("INPUT is already a transcript; pass an audio or video file.")
     output = output or Path("speechcase-out") / input_path.stem / "transcript.json"

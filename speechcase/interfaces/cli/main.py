@@ -21,9 +21,9 @@ from speechcase.interfaces.cli import (  # noqa: E402, F401  (each registers its
     serve,
     users,
 )
-from speechcase.interfaces.cli.app import main  # noqa: E402
+from speechcase.interfaces.cli.app import main, run  # noqa: E402
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()
