@@ -43,6 +43,14 @@ class _Context:
         return (prev.text.endswith((",", ";", ":", "...", "-")) or self.word(i - 1) in self.filled
                 or self.words[i].start - prev.end >= SET_OFF_GAP)
 
+    def runs_on(self, i: int) -> bool:
+        """True when word ``i`` starts a sentence of Whisper's but follows the word before within ``SET_OFF_GAP``.
+
+        Whisper ends a sentence where the speaker only paused for a comma: "..., so we sampled" comes out as
+        "... a day. So, we sampled". Said without a pause, the word goes on with the clause before it.
+        """
+        return i in self.sentence_start and i > 0 and self.words[i].start - self.words[i - 1].end < SET_OFF_GAP
+
     def break_after(self, j: int) -> bool:
         """Sentence end, a comma or pause after word ``j``, or a filled pause just after."""
         if j in self.sentence_end or j + 1 >= len(self.words):
@@ -68,8 +76,10 @@ def _you_know(c: _Context, i: int, j: int) -> bool:
 
 
 def _i_mean(c: _Context, i: int, j: int) -> bool:
-    if c.word(i - 1) in c.lists["mean_literal_before"] or c.word(j + 1) in c.lists["mean_literal_after"]:
-        return False  # "what I mean is", "I mean it"
+    if c.word(i - 1) in c.lists["mean_literal_before"]:
+        return False  # "what I mean is"
+    if not c.words[j].text.endswith(",") and c.word(j + 1) in c.lists["mean_literal_after"]:
+        return False  # "I mean it", but not "I mean, it was one of those"
     return c.break_before(i) or c.break_after(j)
 
 
@@ -78,6 +88,8 @@ def _so(c: _Context, i: int, j: int) -> bool:
         return False  # "so that", "so far"
     if c.word(i - 1) == "and" and c.word(j + 1) in ("and", "then"):
         return False  # "and so, and then": a run-on chain, measured as rambling, not as a filler
+    if c.runs_on(i):
+        return False  # "...a day. So, we sampled...": Whisper's full stop, the speaker's "..., so we sampled"
     return c.break_after(j) and (c.break_before(i) or c.word(i - 1) in ("and", "but"))
 
 
