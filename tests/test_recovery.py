@@ -160,3 +160,24 @@ def test_transcripts_without_stretches_still_load_and_analyse():
     saved = Transcript.from_dict(load_json(DATA / "transcript_sample.json"))
     assert saved.voiced_stretches is None
     assert recovered_filled_pauses(saved, [], RULES) == []
+
+
+#: A sentence-initial "Uh," of one of our training talks (benchmarks/talks/train, asr_long15, at 4:39) as tiny.en
+#: and the voicing stage saw it: Whisper wrote nothing for it, and one frame of spectral change split the held
+#: vowel (278.97-279.19 s, its own island of sound) into two stored stretches of 0.11 s and 0.10 s.
+SPLIT_UH_WORDS = [("verbatim", 276.82, 277.28), ("transcript.", 277.28, 277.88), ("it's", 279.59, 279.85),
+                  ("over", 279.85, 279.93), ("there,", 279.93, 280.49)]
+SPLIT_UH = [VoicedStretch(277.38, 277.53, 0.09, 0.0, 0.0, 0.55, 3.5, 0.91, -0.9, 277.23, 277.96),
+            VoicedStretch(278.97, 279.08, 0.09, 0.0, 0.0, 0.86, 3.3, 0.77, -1.4, 278.95, 279.21),
+            VoicedStretch(279.09, 279.19, 0.09, 0.0, 0.0, 1.26, 2.2, 0.82, -1.0, 278.95, 279.21),
+            VoicedStretch(279.61, 279.72, 0.05, 0.0, 0.0, 0.08, 4.1, 0.97, -1.8, 279.41, 280.07)]
+
+
+def test_a_held_vowel_split_in_two_stretches_is_one_filled_pause():
+    (uh,) = _decide(SPLIT_UH, SPLIT_UH_WORDS)
+    assert (uh.text, uh.start, uh.end) == ("uh", 278.97, 279.19)
+    assert _decide(SPLIT_UH, SPLIT_UH_WORDS, rules=replace(RULES, join_gap=0.0)) == []  # each half is too short
+    apart = [replace(SPLIT_UH[1], sound_end=279.085), replace(SPLIT_UH[2], sound_start=279.085)]
+    assert _decide(apart, SPLIT_UH_WORDS) == []  # two islands of sound: two sounds, not one held vowel
+    glide = [SPLIT_UH[1], replace(SPLIT_UH[2], pitch_spread=5.0)]
+    assert _decide(glide, SPLIT_UH_WORDS) == []  # the join keeps the larger pitch spread

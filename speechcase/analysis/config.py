@@ -50,6 +50,7 @@ class FillerRecovery:
     min_separation: float
     min_hum: float
     hum_only_share: float
+    join_gap: float
 
 
 @dataclass(frozen=True)
