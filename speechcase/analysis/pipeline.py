@@ -323,12 +323,16 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     """Run every stage after transcription; needs no audio."""
     options = options or AnalyzeOptions()
     timer = timer or StageTimer()
+    cache = JsonCache(options.cache_dir, "sections") if options.use_cache else MemoryCache()
+    encoder = SentenceEncoder(options.embedding_model)
+    # the sentence encoder loads and embeds the framework's prototypes on the core spaCy leaves idle (CTranslate2
+    # and the tokenizer work without Python's lock; a warm worker has both already)
+    prototypes = Background(prototype_vectors, framework, encoder, cache)
     with timer.stage("parse"):
         parsed = _parse(transcript, options)
         sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
-        cache = JsonCache(options.cache_dir, "sections") if options.use_cache else MemoryCache()
-        encoder = SentenceEncoder(options.embedding_model)
+        prototypes.result()
         sentences, spans = segment(sentences, parsed, framework, options.thresholds.sections, encoder, cache)
     with timer.stage("signals"):
         pacing = measure_pacing(transcript, spans, rolling_step=options.thresholds.pace_step)
