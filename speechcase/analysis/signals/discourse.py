@@ -51,6 +51,11 @@ class _Context:
         """
         return i in self.sentence_start and i > 0 and self.words[i].start - self.words[i - 1].end < SET_OFF_GAP
 
+    def literal_after(self, j: int, words: str) -> bool:
+        """True when the word after ``j`` is in the list ``words`` and no comma after word ``j`` sets the phrase
+        off from it: "so that", "I mean it", but not "I mean, it was"."""
+        return not self.words[j].text.endswith(",") and self.word(j + 1) in self.lists[words]
+
     def break_after(self, j: int) -> bool:
         """Sentence end, a comma or pause after word ``j``, or a filled pause just after."""
         if j in self.sentence_end or j + 1 >= len(self.words):
@@ -78,13 +83,13 @@ def _you_know(c: _Context, i: int, j: int) -> bool:
 def _i_mean(c: _Context, i: int, j: int) -> bool:
     if c.word(i - 1) in c.lists["mean_literal_before"]:
         return False  # "what I mean is"
-    if not c.words[j].text.endswith(",") and c.word(j + 1) in c.lists["mean_literal_after"]:
+    if c.literal_after(j, "mean_literal_after"):
         return False  # "I mean it", but not "I mean, it was one of those"
     return c.break_before(i) or c.break_after(j)
 
 
 def _so(c: _Context, i: int, j: int) -> bool:
-    if not c.words[j].text.endswith(",") and c.word(j + 1) in c.lists["so_literal_after"]:
+    if c.literal_after(j, "so_literal_after"):
         return False  # "so that", "so far"
     if c.word(i - 1) == "and" and c.word(j + 1) in ("and", "then"):
         return False  # "and so, and then": a run-on chain, measured as rambling, not as a filler

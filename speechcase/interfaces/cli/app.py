@@ -106,11 +106,13 @@ def run() -> None:
     """The ``speechcase`` program: :func:`main` with the process ended at once where the command allowed it
     (:func:`skip_teardown`), after its output is flushed; the exit code is the command's own either way."""
     try:
-        main.main()  # standalone: always ends in SystemExit
+        main.main()  # standalone: ends in SystemExit
     except SystemExit as done:
         if not _skip_teardown:
             raise
         code = done.code
+    else:
+        return
     if code is not None and not isinstance(code, int):  # sys.exit("message"): printed, exit 1, as Python does
         print(code, file=sys.stderr)
         code = 1
