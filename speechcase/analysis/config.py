@@ -51,6 +51,7 @@ class FillerRecovery:
     min_hum: float
     hum_only_share: float
     join_gap: float
+    onset_lead: float
 
 
 @dataclass(frozen=True)

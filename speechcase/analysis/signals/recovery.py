@@ -41,7 +41,7 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
             continue
         if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
             continue
-        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound or _opens_a_word(s, words, starts):
+        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound or _opens_a_word(s, words, starts, rules.onset_lead):
             continue
         if any(a < s.end and s.start < b for a, b in claimed):
             continue
@@ -70,14 +70,17 @@ def _unwritten_sound(s: VoicedStretch, words: list[Word], starts: list[float]) -
     return max(0.0, before) + max(0.0, after)
 
 
-def _opens_a_word(s: VoicedStretch, words: list[Word], starts: list[float]) -> bool:
+def _opens_a_word(s: VoicedStretch, words: list[Word], starts: list[float], lead: float) -> bool:
     """True when the stretch begins a run of sound that goes on into the next written word.
 
     Whisper places word onsets late, most of all after a silence, so the held
     first vowel of "and" or "all" can look like a stretch just before the word.
+    The sound may begin up to ``lead`` seconds before the stretch: the word's first
+    consonant ("half", "channel", "card" after a comma's pause: 0.07-0.09 s of it),
+    where a filled pause that opens a sound is voiced from its start.
     """
     k = bisect.bisect_left(starts, s.start)
-    return s.sound_start >= s.start - 0.05 and k < len(words) and words[k].start < s.sound_end
+    return s.sound_start >= s.start - lead and k < len(words) and words[k].start < s.sound_end
 
 
 def _name(s: VoicedStretch, rules: FillerRecovery) -> str:
