@@ -279,3 +279,30 @@ def test_shipped_cue_lemmas_match_the_builtin_frameworks():
     texts = sorted({c for name in builtin_names() for spec in load_framework(name).sections for c in spec.cues})
     assert shipped == lemmatise(texts), ("a built-in framework's cues changed: run python -c 'from "
                                          "speechcase.analysis.sections.cues import write_builtin_lemmas; write_builtin_lemmas()'")
+
+
+def test_the_talks_sentences_are_embedded_once_beside_the_parse(analysed, monkeypatch):
+    """The analysis embeds the sentences on a thread of its own as soon as spaCy's parser has found them (while
+    the main thread runs spaCy's last components); the section and rambling stages then read those vectors, so
+    each sentence is embedded once, and the sentences the parser found first are the parse's own."""
+    import threading
+
+    from speechcase.analysis.embeddings import SentenceEncoder
+    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+    from speechcase.core.types import Transcript
+
+    transcript = Transcript.from_dict(load_json(analysed("structured_churn") / "transcript.json"))
+    found: list[list[int]] = []
+    assert parse(transcript.words, found.append).sentence_starts == found[0] and len(found) == 1
+    embedded: list[tuple[str, bool]] = []
+    encode = SentenceEncoder.encode
+
+    def counted(self, texts, *args, **kwargs):
+        embedded.extend((t, threading.current_thread() is threading.main_thread()) for t in texts)
+        return encode(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(SentenceEncoder, "encode", counted)
+    result = analyze_transcript(transcript, load_framework("case-study"), AnalyzeOptions(use_cache=False))
+    said = [s.text for s in result.sentences]
+    assert len(said) > 10 and sorted(t for t, _ in embedded if t in said) == sorted(said)
+    assert not any(on_main for t, on_main in embedded if t in said)

@@ -11,6 +11,7 @@ import bisect
 import functools
 import re
 import types
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -100,8 +101,15 @@ def warm_up() -> None:
 PARSE_VERSION = 4
 
 
-def parse(words: list[Word]) -> Parse:
-    """Run spaCy over the transcript text and tie its sentences and tokens back to the words."""
+def parse(words: list[Word], on_sentences: Callable[[list[int]], None] | None = None) -> Parse:
+    """Run spaCy over the transcript text and tie its sentences and tokens back to the words.
+
+    Args:
+        words: The transcript's words.
+        on_sentences: Called with the sentence starts (word indices) as soon as spaCy's parser has found them,
+            before its last components (the attribute rules, the lemmatizer) and the entities run: the caller can
+            start work on the sentences beside them (the analysis embeds them, on the core the parse leaves idle).
+    """
     if not words:
         return Parse([], [])
     offsets, pieces, pos = [], [], 0
@@ -110,13 +118,22 @@ def parse(words: list[Word]) -> Parse:
         pieces.append(w.text)
         pos += len(w.text) + 1
     pipeline = nlp()
-    with pipeline.select_pipes(disable=["ner"]):
-        doc = pipeline(" ".join(pieces))
-    starts = sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
+    doc = pipeline.make_doc(" ".join(pieces))
+    for name, component in pipeline.pipeline:  # what calling the pipeline does, with the entity network left out
+        if name == "ner":
+            continue
+        doc = component(doc)
+        if name == "parser" and on_sentences is not None:
+            on_sentences(_sentence_starts(doc, offsets))  # the later components set tags and lemmas, not sentences
     tokens = _tokens(doc, offsets)
     entities = [Entity(e.label_, _word_at(offsets, char + e.start_char), _word_at(offsets, char + e.end_char - 1) + 1,
                        e.text) for char, e in _entities(pipeline, doc)]
-    return Parse(starts, tokens, entities)
+    return Parse(_sentence_starts(doc, offsets), tokens, entities)
+
+
+def _sentence_starts(doc, offsets: list[int]) -> list[int]:
+    """The word index where each of spaCy's sentences starts (always including 0)."""
+    return sorted({_word_at(offsets, sent.start_char) for sent in doc.sents} | {0})
 
 
 def _tokens(doc, offsets: list[int]) -> list[Token]:
