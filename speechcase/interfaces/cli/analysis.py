@@ -45,12 +45,14 @@ def analyze(input_path: Path, outdir: Path | None, framework: str, embedding_mod
     Writes OUTDIR/analysis.json, OUTDIR/transcript.json and OUTDIR/dashboard.html, records the run in the
     rehearsal store (see `speechcase history`) and prints a summary.
     """
+    from speechcase.analysis.text import lean_spacy_import
     from speechcase.interfaces.terminal.review import unmatched_lines
     from speechcase.service import TakeRequest, analyze_take
     from speechcase.views.summary import summary_lines
 
     configure_logging(quiet)
     skip_teardown()
+    lean_spacy_import()  # a process that loads spaCy once, after Whisper
     request = TakeRequest(input_path, analyze_options(framework, embedding_model=embedding_model, **opts),
                           talk=talk, speaker=speaker, outdir=outdir or Path("speechcase-out") / input_path.stem,
                           store=store_path, record=not no_store)
