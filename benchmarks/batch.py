@@ -46,10 +46,12 @@ SPEECHCASE = str(Path(sys.executable).parent / "speechcase")
 #: The capacity plan's goal.
 TALKS, TALK_MINUTES, HOURS = 10_000, 15, 8
 HEADROOM = 1.25  # retries, stragglers, talks of uneven length
-#: What a fresh `speechcase analyze` process pays before its work: imports, the models, and the prototypes of the
-#: one framework it uses (a warm worker embeds them once).
-STARTUP = ("import speechcase.interfaces.cli.main; from speechcase.analysis.pipeline import AnalyzeOptions, "
-           "warm_models; warm_models(AnalyzeOptions(device={device!r}, compute_type={compute!r}), ['case-study'])")
+#: What a fresh `speechcase analyze` process pays besides its work: imports, the models loaded as the command loads
+#: them (spaCy's lean import), the prototypes of the one framework it uses (a warm worker embeds them once), and its
+#: end without Python's teardown.
+STARTUP = ("import os, speechcase.interfaces.cli.main; from speechcase.analysis.text import lean_spacy_import; "
+           "lean_spacy_import(); from speechcase.analysis.pipeline import AnalyzeOptions, warm_models; "
+           "warm_models(AnalyzeOptions(device={device!r}, compute_type={compute!r}), ['case-study']); os._exit(0)")
 
 
 def distinct_copy(source: Path, k: int, folder: Path) -> Path:
