@@ -13,6 +13,9 @@ class SectionSettings:
 
     semantic_temperature: float
     keyword_weight: float
+    classifier_weight: float
+    classifier_prototype_weight: float
+    classifier_keyword_weight: float
     evidence_seconds: float
     position_weight: float
     position_spread: float

@@ -1,8 +1,10 @@
 """Section stage: which framework section each part of the talk belongs to, and the time balance.
 
-1. Evidence (``cues.py``): per sentence and section, cue-word matches on
-   lemmas and embedding similarity to the section's purpose and examples,
-   combined into a log-probability over sections.
+1. Evidence (``cues.py``, ``classifier.py``): per sentence and section, cue-word
+   matches on lemmas, embedding similarity to the section's purpose and examples
+   and, for the built-in case-study framework, a classifier over the sentence
+   embedding learned from labelled sentences of other projects, combined with
+   the place in the talk into a probability over sections.
 2. Decoding (``decode.py``): the best sequence of contiguous sections, preferring
    the framework's order and each section's target share of the talk, allowing
    a return to an earlier section, and never shorter than a minimum duration.
@@ -20,23 +22,43 @@ import numpy as np
 
 from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
-from speechcase.analysis.sections.cues import keyword_scores, semantic_scores
+from speechcase.analysis.sections.classifier import classifier_for
+from speechcase.analysis.sections.cues import keyword_scores, semantic_scores, sentence_vectors
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "duration_prior", "section_evidence", "segment"]
+__all__ = ["balance", "duration_prior", "section_evidence", "segment", "word_evidence"]
 
 
 def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
                      encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
-    """Per sentence, the probability of each section from its own words alone ``[n, k]``."""
-    logits = (semantic_scores(sentences, framework, encoder, cache) / settings.semantic_temperature
-              + settings.keyword_weight * keyword_scores(sentences, parsed, framework, cache)
+    """Per sentence, the probability of each section from its own words and its place in the talk ``[n, k]``."""
+    logits = (word_evidence(sentences, parsed, framework, settings, encoder, cache)
               + settings.position_weight * position_prior(sentences, framework, settings.position_spread))
     logits -= logits.max(axis=1, keepdims=True)
     probs = np.exp(logits)
     return probs / probs.sum(axis=1, keepdims=True)
+
+
+def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
+                  encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
+    """What each sentence's words say about its section, as a log-score ``[n, k]``.
+
+    Where the framework has a shipped section classifier (:mod:`~speechcase.analysis.sections.classifier`; the
+    built-in case-study framework with the bundled embedding model), its log-probabilities lead, with the
+    prototype similarities and the cue words beside them; otherwise the prototype similarities and the cue words
+    alone. Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
+    """
+    keywords = keyword_scores(sentences, parsed, framework, cache)
+    similarity = semantic_scores(sentences, framework, encoder, cache) / settings.semantic_temperature
+    classifier = classifier_for(framework, encoder) if settings.classifier_weight else None
+    if classifier is None:
+        return similarity + settings.keyword_weight * keywords
+    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
+    return (settings.classifier_weight * classifier.log_probabilities(vectors)
+            + settings.classifier_prototype_weight * similarity
+            + settings.classifier_keyword_weight * keywords)
 
 
 def position_prior(sentences: list[Sentence], framework: Framework, spread: float) -> np.ndarray:

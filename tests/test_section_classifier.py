@@ -1,0 +1,129 @@
+"""The section classifier: fitted on the corpus as it is, used only where it belongs, and what it changes."""
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import json
+import tomllib
+from dataclasses import replace
+
+import pytest
+from conftest import ROOT
+
+from speechcase.analysis.embeddings import DEFAULT_MODEL_DIR, REQUIRED_FILES, SentenceEncoder
+from speechcase.analysis.frameworks import load_framework
+from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+from speechcase.analysis.plaintext import transcript_from_text
+from speechcase.analysis.sections.classifier import classifier_for, shipped_classifiers
+from speechcase.core.types import Framework
+
+# A talk in a domain neither the corpus nor the evaluation talks use, told out of order: the model before the data.
+PARKING_TALK = [
+    ("framing", "I built the parking availability predictions for a city transport app, and they cut the time "
+                "drivers spend circling for a space by about a fifth."),
+    ("framing", "Drivers kept arriving at full garages, and the city was losing money on empty ones two streets away."),
+    ("framing", "I was the only machine learning engineer on a team of five, so I owned everything from the first "
+                "prototype to the on-call rota."),
+    ("modeling", "Let me start with the model, because that is where most of the surprises were."),
+    ("modeling", "The first baseline simply repeated the occupancy from the same hour one week earlier, and it was "
+                 "hard to beat on quiet days."),
+    ("modeling", "Then I tried gradient boosted trees with the hour, the weekday, the weather and nearby events as "
+                 "inputs."),
+    ("modeling", "A recurrent network over the last six hours was slightly better offline, but it needed a GPU and I "
+                 "dropped it."),
+    ("modeling", "I tuned the trees with a rolling time split, always training on earlier weeks and validating on "
+                 "the week after."),
+    ("data", "Only then did we really look at the sensor feeds, and honestly we should have done that first."),
+    ("data", "Each garage reports its free spaces every minute, but about one garage in ten drops out for hours at "
+             "a time."),
+    ("data", "We had two years of these counts, around forty million readings, joined with city event calendars "
+             "and hourly weather."),
+    ("data", "Some gates counted a car twice when the barrier bounced, so I removed impossible jumps before "
+             "building any features."),
+    ("evaluation", "On the last three months the mean error dropped from eleven spaces with the weekly baseline to "
+                   "six with the trees."),
+    ("evaluation", "In an experiment with half of the app's users, searches that ended in a parked car rose by seven "
+                   "percent."),
+    ("evaluation", "The errors were worst before football matches, where we still miss the rush by ten or fifteen "
+                   "minutes."),
+    ("deployment", "The predictions are refreshed every five minutes by a small service that writes them to the "
+                   "app's cache."),
+    ("deployment", "We watch the live error per garage on a dashboard, and an alert fires when a sensor goes silent."),
+    ("deployment", "The trees are retrained every night on the newest week, and a rollout only happens when the new "
+                   "version beats the old one."),
+    ("reflection", "Looking back, I would audit the sensors in the first week instead of the fifth."),
+    ("reflection", "Next I want to predict how long a space stays free, which is what drivers actually care about."),
+]
+
+
+def _fit_script():
+    spec = importlib.util.spec_from_file_location("fit_sections", ROOT / "benchmarks" / "fit_sections.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _analyse(talk: list[tuple[str, str]], **sections):
+    options = AnalyzeOptions(use_cache=False)
+    if sections:
+        options.thresholds = replace(options.thresholds, sections=replace(options.thresholds.sections, **sections))
+    transcript = transcript_from_text(" ".join(text for _, text in talk), "talk")
+    return analyze_transcript(transcript, load_framework("case-study"), options)
+
+
+def test_the_shipped_classifier_was_fitted_on_the_corpus_as_it_is():
+    """Editing models/section-corpus/ without refitting would ship weights that no longer match their data."""
+    fit = _fit_script()
+    files = fit.corpus_files()
+    (shipped,) = json.loads((ROOT / "speechcase" / "data" / "section_classifier.json").read_text())["classifiers"]
+    assert shipped["corpus_sha256"] == fit.corpus_digest(files), "run python benchmarks/fit_sections.py"
+    texts, labels, groups = fit.load_corpus(files, shipped["sections"])
+    assert shipped["sentences"] == len(texts) >= 1000 and len(set(groups.tolist())) == len(files) >= 12
+    assert sorted(set(labels.tolist())) == list(range(6))  # every section has sentences
+    # and a wheel (pip install ., not only an editable install) holds it
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert any(fnmatch.fnmatch("section_classifier.json", glob) for glob in package_data["speechcase.data"])
+
+
+def test_the_classifier_belongs_to_the_case_study_framework_and_the_bundled_model(tmp_path):
+    case_study = load_framework("case-study")
+    assert classifier_for(case_study, SentenceEncoder()) is shipped_classifiers()[0]
+    assert classifier_for(load_framework("deep-dive"), SentenceEncoder()) is None
+    renamed = Framework(case_study.id, case_study.title,
+                        [replace(case_study.sections[0], id="opening"), *case_study.sections[1:]])
+    assert classifier_for(renamed, SentenceEncoder()) is None
+    other_model = tmp_path / "other-model"  # another embedding model's vectors mean something else
+    other_model.mkdir()
+    for name in REQUIRED_FILES:
+        (other_model / name).symlink_to(DEFAULT_MODEL_DIR / name)
+    assert classifier_for(case_study, SentenceEncoder(other_model)) is None
+
+
+def test_a_talk_that_presents_the_model_before_the_data_keeps_its_order():
+    """The classifier reads each sentence's section from its meaning, so a talk out of the framework's order is
+    segmented as told; the prototypes alone (classifier off) let the order prior pull it back, losing the data
+    section and the reflection."""
+    analysis = _analyse(PARKING_TALK)
+    assert [s.id for s in analysis.sections] == ["framing", "modeling", "data", "evaluation", "deployment",
+                                                 "reflection"]
+    assert [s.section for s in analysis.sentences] == [section for section, _ in PARKING_TALK]
+    assert any(f.type == "section_order" for f in analysis.flags)
+    without = _analyse(PARKING_TALK, classifier_weight=0.0)
+    right = sum(s.section == section for s, (section, _) in zip(without.sentences, PARKING_TALK))
+    assert right / len(PARKING_TALK) < 0.8
+
+
+@pytest.mark.parametrize("section,text", [
+    ("framing", "Our support team was drowning, and every extra hour of waiting cost us renewals."),
+    ("data", "About a third of the rows had no label at all, so we had two people annotate a sample by hand."),
+    ("modeling", "We compared a plain logistic regression against boosted trees and kept the trees for their "
+                 "accuracy."),
+    ("evaluation", "Against the old rules, recall at the same precision went from 0.52 to 0.71 on the test month."),
+    ("deployment", "It runs as a nightly batch job, and we get paged when the input distribution drifts."),
+    ("reflection", "If I started again, I would talk to the people using it much earlier."),
+])
+def test_the_classifier_reads_plain_sentences_of_each_section(section, text):
+    classifier = classifier_for(load_framework("case-study"), SentenceEncoder())
+    vectors = SentenceEncoder().encode([text])
+    best = classifier.log_probabilities(vectors).argmax(axis=1)[0]
+    assert classifier.sections[best] == section
