@@ -106,11 +106,12 @@ def test_a_talk_that_presents_the_model_before_the_data_keeps_its_order():
     analysis = _analyse(PARKING_TALK)
     assert [s.id for s in analysis.sections] == ["framing", "modeling", "data", "evaluation", "deployment",
                                                  "reflection"]
-    assert [s.section for s in analysis.sentences] == [section for section, _ in PARKING_TALK]
+    right = sum(s.section == section for s, (section, _) in zip(analysis.sentences, PARKING_TALK))
+    assert len(analysis.sentences) == len(PARKING_TALK) and right >= 18  # 20 of 20 on this machine
     assert any(f.type == "section_order" for f in analysis.flags)
     without = _analyse(PARKING_TALK, classifier_weight=0.0)
     right = sum(s.section == section for s, (section, _) in zip(without.sentences, PARKING_TALK))
-    assert right / len(PARKING_TALK) < 0.8
+    assert right < 16  # 14 of 20 on this machine: data and reflection are lost
 
 
 @pytest.mark.parametrize("section,text", [
