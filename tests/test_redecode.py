@@ -1,10 +1,14 @@
-"""Speech Whisper left unwritten (a batched window answered with a copy of the hotwords) is decoded again."""
+"""Speech Whisper left unwritten (a batched window answered with a copy of the hotwords) or wrote as a loop (one
+phrase over and over) is decoded again."""
 from __future__ import annotations
 
-import pytest
-from conftest import DATA
+import json
+from dataclasses import replace
 
-from speechcase.analysis.redecode import unwritten_stretches
+import pytest
+from conftest import DATA, SAMPLES
+
+from speechcase.analysis.redecode import cut_loops, loop_stretches, repetition_loops, unwritten_stretches
 from speechcase.core.types import Interval, Word
 
 
@@ -78,3 +82,65 @@ def test_a_window_lost_to_the_hotwords_is_decoded_again(tmp_path):
     text = " ".join(w.text for w in transcript.words).lower()
     assert "credit risk model" in text and "past loans" in text and "existing score" in text
     assert sum(w.start < 16 for w in transcript.words) >= 40
+
+
+def _loop_words() -> list[Word]:
+    return [Word.from_dict(w) for w in json.loads((DATA / "whisper_loop_words.json").read_text())["words"]]
+
+
+def test_a_phrase_whisper_writes_over_and_over_is_a_loop():
+    """tiny.en (float32) on a scripted talk: from 105.7 s, "I'm going to say that" over and over for 29 s, most
+    words 0 s long, drifting now and then ("I'm going going to say"), where three sentences were said."""
+    words = _loop_words()
+    assert [(words[first].text, (stop - first) // n) for first, stop, n in repetition_loops(words)] == \
+        [("I'm", 5), ("say", 5), ("going", 4), ("say", 4), ("I'm", 11)]
+    (stretch,) = loop_stretches(words)  # the drifts between the loops are the same run
+    assert stretch.start == 105.72 and 134.53 < stretch.end < 134.56  # up to "best", the first real word after
+    looped = [w for w in words if stretch.start <= w.start < stretch.end]
+    assert len(looped) == 164 and all(w.text.strip(".,").lower() in {"i'm", "going", "to", "say", "that", "the"}
+                                      for w in looped)
+    assert [w.text for w in words if w.start >= stretch.end][:2] == ["best", "decision"]
+    assert [w.text for w in words if w.end <= stretch.start][-2:] == ["I", "think"]
+    cut = cut_loops(words)
+    assert len(cut) == len(words) - (25 - 5) - (25 - 5) - (20 - 5) - (20 - 5) - (55 - 5)
+    assert repetition_loops(cut) == []
+
+
+@pytest.mark.parametrize("text", [
+    "no, no, no, no, no, we never shipped it",        # one word repeated is how people insist
+    "uh uh uh uh uh uh and then we trained it",       # a run of filled pauses is a hesitation
+    "um, uh, um, uh, um, uh, um, uh, the model",
+    "it went up and up and up and up",                # a phrase of one word and "and"... three times: speech
+    "step by step, step by step, step by step, we rebuilt the features",
+])
+def test_what_people_repeat_is_not_a_loop(text):
+    words = [Word(t, 0.3 * k, 0.3 * k + 0.25, 0.9) for k, t in enumerate(text.split())]
+    assert repetition_loops(words) == [] and loop_stretches(words) == []
+
+
+@pytest.mark.slow
+def test_a_window_whisper_filled_with_a_loop_is_decoded_again(tmp_path):
+    """The real sample talk with 15 s of its transcript replaced by a loop, as Whisper writes one: the stretch is
+    decoded again from the audio and its sentences come back."""
+    from speechcase.analysis.audio import load_audio
+    from speechcase.analysis.pipeline import AnalyzeOptions, transcribe_file
+    from speechcase.analysis.redecode import redecode_unwritten
+    from speechcase.analysis.text import normalise
+    from speechcase.analysis.transcribe import resolve_model
+
+    path = SAMPLES / "structured_churn.flac"
+    options = AnalyzeOptions(cache_dir=tmp_path)
+    transcript, _ = transcribe_file(path, options)
+    assert repetition_loops(transcript.words) == []
+    said = [w for w in transcript.words if 30 <= w.start < 45]
+    phrase = ["I'm", "going", "to", "say", "that"]
+    loop = [Word(phrase[k % 5], round(30.0 + 0.1 * (k // 5), 2), round(30.0 + 0.1 * (k // 5), 2), 0.9)
+            for k in range(5 * 40)]
+    broken = replace(transcript, words=sorted([w for w in transcript.words if not 30 <= w.start < 45] + loop,
+                                              key=lambda w: w.start))
+    assert len(loop_stretches(broken.words)) == 1
+    mended = redecode_unwritten(broken, load_audio(path), resolve_model(None), options.decode)
+    assert repetition_loops(mended.words) == []
+    back = [normalise(w.text) for w in mended.words if 29 <= w.start < 46]
+    assert len(back) >= 0.8 * len(said)
+    assert len({normalise(w.text) for w in said} & set(back)) >= 0.6 * len({normalise(w.text) for w in said})

@@ -1,4 +1,4 @@
-"""Speech Whisper left unwritten, decoded again on its own.
+"""Speech Whisper left unwritten or wrote as a loop, decoded again on its own.
 
 Batched decoding with the disfluency hotwords sometimes answers a whole window
 of up to 30 s with the start of the hotwords ("Um, uh,"; with Whisper base
@@ -16,6 +16,14 @@ needs the timestamp-free batched window) and the same hotwords; when that too
 copies the hotwords (Whisper base does), without them. Its words replace the
 ones it had, when they are more. A stretch that holds no speech
 Whisper can write (laughter, noise) gets nothing new.
+
+Whisper's other known failure is a loop: one phrase written over and over for the
+rest of a window ("I'm going to say that" 33 times over 29 s, most of the words
+0 s long, on a float32 transcript of a held-out talk, whose real sentences there
+were lost). A phrase of 2-8 words written at least four times in a row, not
+only filled pauses, is such a loop: its stretch is decoded again the same way,
+and its words replace the loop when they do not loop; when they loop again, the
+loop is cut to the phrase said once.
 """
 from __future__ import annotations
 
@@ -34,6 +42,11 @@ from speechcase.core.types import Interval, Transcript, Word
 MIN_UNWRITTEN_SPEECH = 4.0
 #: Audio kept on each side of a stretch, so its first and last words are heard whole.
 PAD = 0.2
+#: A phrase written this many times in a row is a loop; people repeat a word or two ("no, no, no"), a stuck
+#: phrase of several words four times over is Whisper's.
+MIN_LOOP_REPEATS = 4
+#: Longest phrase looked for (words); a loop's phrase is 2 words or more.
+MAX_LOOP_PHRASE = 8
 
 
 def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str | None = None,
@@ -61,6 +74,70 @@ def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str |
     return found
 
 
+def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
+                     max_phrase: int = MAX_LOOP_PHRASE) -> list[tuple[int, int, int]]:
+    """Where Whisper wrote one phrase over and over.
+
+    Args:
+        words: The transcript's words.
+        min_repeats: How many times in a row a phrase must be written.
+        max_phrase: The longest phrase looked for, in words (the shortest is 2).
+
+    Returns:
+        ``(first, stop, length)`` for each loop: the words ``[first, stop)`` repeat the phrase of ``length``
+        words that starts at ``first`` (a phrase of filled pauses only is a hesitation, not a loop).
+    """
+    norm = [normalise(w.text) for w in words]
+    fillers = set(cue_lists()["filled_pause"]["words"])
+    found, i = [], 0
+    while i < len(norm):
+        best = (0, 0)  # (words covered, phrase length)
+        for n in range(2, max_phrase + 1):
+            phrase = norm[i:i + n]
+            if len(phrase) < n or all(t in fillers or not t for t in phrase):
+                continue
+            k = 1
+            while norm[i + k * n:i + (k + 1) * n] == phrase:
+                k += 1
+            if k >= min_repeats and k * n > best[0]:
+                best = (k * n, n)
+        if best[0]:
+            found.append((i, i + best[0], best[1]))
+            i += best[0]
+        else:
+            i += 1
+    return found
+
+
+def loop_stretches(words: list[Word]) -> list[Interval]:
+    """The stretches of the recording that Whisper filled with loops: from the written word before each run of
+    loops to the one after it (loops at most ``MAX_LOOP_PHRASE`` words apart are one run: a loop drifts, "I'm
+    going going to say that")."""
+    loops = repetition_loops(words)
+    runs: list[list[int]] = []
+    for first, stop, _ in loops:
+        if runs and first - runs[-1][1] <= MAX_LOOP_PHRASE:
+            runs[-1][1] = stop
+        else:
+            runs.append([first, stop])
+    stretches = []
+    for first, stop in runs:
+        end = words[stop - 1].end
+        while stop < len(words) and words[stop].end - words[stop].start < 0.02:
+            end = max(end, words[stop].end)  # the loop's last words, squeezed into its final instant
+            stop += 1
+        after = words[stop].start if stop < len(words) else end
+        before = min(words[first - 1].end, words[first].start) if first else words[first].start
+        stretches.append(Interval(round(float(before), 3), round(float(max(after, end + 0.001)), 3)))
+    return stretches
+
+
+def cut_loops(words: list[Word]) -> list[Word]:
+    """The words with each loop cut to its phrase said once."""
+    drop = {k for first, stop, n in repetition_loops(words) for k in range(first + n, stop)}
+    return [w for k, w in enumerate(words) if k not in drop]
+
+
 def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice, options: DecodeOptions,
                        compute_type: str = "int8", threads: int = 0) -> Transcript:
     """The transcript with every unwritten stretch of speech decoded again (see the module docstring).
@@ -71,22 +148,27 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
         model, options, compute_type, threads: As for :func:`~speechcase.analysis.transcribe.transcribe`.
 
     Returns:
-        The same transcript when nothing was lost; otherwise one whose words inside each lost stretch come
-        from the second decoding, when it wrote more words than the first.
+        The same transcript when nothing was lost or looped; otherwise one whose words inside each lost stretch
+        come from the second decoding, when it wrote more words than the first, and inside each looped stretch
+        from the second decoding, or the loop cut to its phrase once when that loops too.
     """
     speech = transcript.speech or []
     prompt = " ".join(filter(None, (options.hotwords, options.initial_prompt)))
-    stretches = unwritten_stretches(transcript.words, speech, prompt)
-    if not stretches:
+    looped = loop_stretches(transcript.words)
+    lost = [s for s in unwritten_stretches(transcript.words, speech, prompt)  # a loop's own stretch is one
+            if not any(loop.start <= s.start and s.end <= loop.end for loop in looped)]
+    if not lost and not looped:
         return transcript
     whisper = load_model(model.load, compute_type, threads)
     words = list(transcript.words)
-    for stretch in stretches:
+    for stretch in sorted([*lost, *looped], key=lambda s: s.start):
         new = _decode(whisper, audio, stretch, options, speech)
-        if unwritten_stretches(new, _within(speech, stretch), prompt):  # the hotwords were copied again
+        if unwritten_stretches(new, _within(speech, stretch), prompt) or repetition_loops(new):  # failed again
             new = _decode(whisper, audio, stretch, replace(options, hotwords=None, initial_prompt=None), speech)
         inside = [w for w in words if stretch.start <= w.start < stretch.end]
-        if len(new) > len(inside):
+        if stretch in looped:
+            new = new if new and not repetition_loops(new) else cut_loops(inside)
+        if stretch in looped or len(new) > len(inside):
             words = [w for w in words if not stretch.start <= w.start < stretch.end] + new
     return replace(transcript, words=sorted(words, key=lambda w: w.start))
 

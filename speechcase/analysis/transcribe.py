@@ -45,9 +45,9 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 #: Bump when a transcript gains audio-derived content (v2: the pitch track; v3:
 #: steady voiced stretches; v4: loudness beside the pitch track; v5: lost stretches of speech decoded
 #: again, see ``redecode.py``; v6: there the hotwords' words do not count as written, and a stretch
-#: that copies them again is decoded without them), so cached transcripts from older versions are made
-#: again instead of lacking it.
-TRANSCRIPT_VERSION = 6
+#: that copies them again is decoded without them; v7: a stretch Whisper filled with a loop is decoded
+#: again), so cached transcripts from older versions are made again instead of lacking it.
+TRANSCRIPT_VERSION = 7
 
 
 @dataclass(frozen=True)
