@@ -93,8 +93,10 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
     while i < len(norm):
         best = (0, 0)  # (words covered, phrase length)
         for n in range(2, max_phrase + 1):
+            if i + n >= len(norm) or norm[i + n] != norm[i]:  # cheap test first: most words start no repeat
+                continue
             phrase = norm[i:i + n]
-            if len(phrase) < n or all(t in fillers or not t for t in phrase):
+            if all(t in fillers or not t for t in phrase):
                 continue
             k = 1
             while norm[i + k * n:i + (k + 1) * n] == phrase:
