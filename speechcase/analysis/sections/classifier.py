@@ -5,7 +5,7 @@ sentences of a project in another domain. A multinomial logistic regression on t
 vectors, fitted on 1,008 sentences of twelve projects in domains none of the evaluation talks use
 (``models/section-corpus/``, fitted by ``benchmarks/fit_sections.py``), reads a sentence's section from its
 meaning rather than from its nearness to a few examples, so a talk that leaves the framework's order keeps its
-own (docs/accuracy.md). It costs one matrix product per talk.
+own more often (docs/accuracy.md, with the talks where it does not help). It costs one matrix product per talk.
 
 The classifier belongs to one framework's sections and one embedding model: it is used only when both match
 (the built-in case-study framework, or a framework file with the same id and section ids, with the bundled
