@@ -23,7 +23,7 @@ import numpy as np
 from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
-from speechcase.analysis.sections.cues import keyword_scores, semantic_scores, sentence_vectors
+from speechcase.analysis.sections.cues import keyword_scores, prototype_similarity, sentence_vectors
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
@@ -51,11 +51,11 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     alone. Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
     """
     keywords = keyword_scores(sentences, parsed, framework, cache)
-    similarity = semantic_scores(sentences, framework, encoder, cache) / settings.semantic_temperature
+    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)  # read once, for both
+    similarity = prototype_similarity(vectors, framework, encoder, cache) / settings.semantic_temperature
     classifier = classifier_for(framework, encoder) if settings.classifier_weight else None
     if classifier is None:
         return similarity + settings.keyword_weight * keywords
-    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
     return (settings.classifier_weight * classifier.log_probabilities(vectors)
             + settings.classifier_prototype_weight * similarity
             + settings.classifier_keyword_weight * keywords)
