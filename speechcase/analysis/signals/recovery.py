@@ -41,7 +41,9 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
             continue
         if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
             continue
-        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound or _opens_a_word(s, words, starts, rules.onset_lead):
+        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound:
+            continue
+        if _opens_a_word(s, words, starts, rules.onset_lead):
             continue
         if any(a < s.end and s.start < b for a, b in claimed):
             continue
