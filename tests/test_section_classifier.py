@@ -128,3 +128,15 @@ def test_the_classifier_reads_plain_sentences_of_each_section(section, text):
     vectors = SentenceEncoder().encode([text])
     best = classifier.log_probabilities(vectors).argmax(axis=1)[0]
     assert classifier.sections[best] == section
+
+
+def test_a_sentence_whisper_ended_mid_clause_stays_with_the_section_it_finishes():
+    """Whisper ends sentences at pauses inside a spoken sentence; the tail ("which made...") is read on its own and
+    may sound like the next section, but a section does not open mid-thought (``continuation_penalty``)."""
+    tail = "which made the early error figures of the trees look better than they really were."
+    talk = PARKING_TALK[:12] + [("data", tail)] + PARKING_TALK[12:]
+    analysis = _analyse(talk)
+    assert analysis.sentences[12].text == tail
+    assert [s.section for s in analysis.sentences[11:14]] == ["data", "data", "evaluation"]
+    without = _analyse(talk, continuation_penalty=0.0)
+    assert without.sentences[12].section == "evaluation"  # evaluation opened one sentence early

@@ -8,7 +8,7 @@ from conftest import SAMPLES, load_json, run_cli, truth
 from speechcase.analysis.config import default_thresholds
 from speechcase.analysis.flags.sections import section_flags
 from speechcase.analysis.frameworks import load_framework
-from speechcase.analysis.sections import balance, duration_prior
+from speechcase.analysis.sections import balance, continues_thought, duration_prior
 from speechcase.analysis.sections.cues import keyword_scores
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.analysis.text import build_sentences, parse
@@ -74,16 +74,18 @@ def test_every_segment_lasts_the_minimum():
     assert all(bounds[stop] - bounds[first] >= 20.0 for first, stop, _ in runs(decoded))
 
 
-def _score(labels, evidence, starts, end, prior, duration):
-    """The decoder's objective for one labelling: evidence, the start, each move and each segment's length."""
+def _score(labels, evidence, starts, end, prior, duration, start_cost):
+    """The decoder's objective for one labelling: evidence, the start, each move, where each later segment starts
+    and each segment's length."""
     bounds = np.append(starts, end)
     segments = runs(np.asarray(labels))
     total = prior.initial(evidence.shape[1])[segments[0][2]] + evidence[np.arange(len(labels)), labels].sum()
     total += sum(prior.transitions(evidence.shape[1])[a[2], b[2]] for a, b in zip(segments, segments[1:]))
+    total -= sum(start_cost[first] for first, _, _ in segments[1:])
     return total + sum(duration(np.array([bounds[stop] - bounds[first]]))[0, s] for first, stop, s in segments)
 
 
-def _brute_force(evidence, starts, end, min_seconds, prior, duration):
+def _brute_force(evidence, starts, end, min_seconds, prior, duration, start_cost):
     """The best score by trying every labelling (small problems only): the decoder must find the same."""
     import itertools
 
@@ -92,20 +94,50 @@ def _brute_force(evidence, starts, end, min_seconds, prior, duration):
     allowed = (labels for labels in itertools.product(range(k), repeat=n)
                if len(segments := runs(np.array(labels))) == 1
                or min(bounds[stop] - bounds[first] for first, stop, _ in segments) >= min_seconds)
-    return max(_score(np.array(labels), evidence, starts, end, prior, duration) for labels in allowed)
+    return max(_score(np.array(labels), evidence, starts, end, prior, duration, start_cost) for labels in allowed)
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_decoding_with_a_duration_prior_is_exact(seed):
+def test_decoding_with_a_duration_prior_and_start_costs_is_exact(seed):
     rng = np.random.default_rng(seed)
     evidence = np.log(rng.dirichlet(np.ones(3), size=7))
     starts = np.cumsum(rng.uniform(2, 6, size=7)) - 2
     end = starts[-1] + 3
     weights = rng.uniform(0, 3, size=3)
     duration = lambda seconds: -weights[None, :] * np.log1p(np.abs(seconds[:, None] - 8.0))  # noqa: E731
-    labels = decode(evidence, starts, end, 6.0, PRIOR, duration)
-    found = _score(labels, evidence, starts, end, PRIOR, duration)
-    assert found == pytest.approx(_brute_force(evidence, starts, end, 6.0, PRIOR, duration))
+    start_cost = rng.choice([0.0, 0.0, 2.0, 5.0], size=7)
+    labels = decode(evidence, starts, end, 6.0, PRIOR, duration, start_cost)
+    found = _score(labels, evidence, starts, end, PRIOR, duration, start_cost)
+    assert found == pytest.approx(_brute_force(evidence, starts, end, 6.0, PRIOR, duration, start_cost))
+
+
+def test_a_section_does_not_open_on_a_sentence_that_goes_on_with_the_last_one():
+    labels = [0] * 4 + [1] * 4
+    evidence = _evidence(labels)
+    evidence[3] = np.log([0.4, 0.6, 0.0001, 0.0001])  # the tail of a section-0 sentence, leaning to section 1
+    assert _decode(evidence)[:4] == [0, 0, 0, 1]
+    starts = np.arange(8) * 5.0
+    kept = decode(evidence, starts, 40.0, 12.0, PRIOR, start_cost=np.array([0, 0, 0, 5.0, 0, 0, 0, 0]))
+    assert kept.tolist() == [0] * 4 + [1] * 4
+
+
+@pytest.mark.parametrize("text, gap, goes_on", [
+    ("hundred, maybe a thousand, and then the ranking got slow.", 0.05, True),  # Whisper ended a sentence mid-clause
+    ("-tion of the labels came later.", 0.0, True),
+    ("hundred, maybe a thousand, and then the ranking got slow.", 0.8, False),  # after a pause: a dropped first word
+    ("Which we fixed by caching the lookups.", 0.9, True),
+    ("Because the labels arrived a month late.", 0.5, True),
+    ("But the second model was worse on weekends.", 0.2, True),
+    ("So, the data came from three systems.", 0.1, False),                      # "So" often opens a section
+    ("And then, for deployment, we used a nightly batch job.", 0.1, False),     # so can "And then"
+    ("Then we moved on to evaluation.", 0.1, False),
+    ("200, in the end.", 0.0, False),                                           # a number says nothing
+    ("Um, the baseline was a rule set.", 0.0, False),
+    ("", 0.0, False),
+])
+def test_a_sentence_that_goes_on_with_the_thought_before_it(text, gap, goes_on):
+    settings = default_thresholds().sections
+    assert continues_thought(text, gap, settings.continuation_words, settings.continuation_max_gap) is goes_on
 
 
 def test_the_duration_prior_scores_a_segment_by_its_share_against_the_target():

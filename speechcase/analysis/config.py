@@ -28,6 +28,9 @@ class SectionSettings:
     max_seconds: float
     over_high_factor: float
     over_high_margin: float
+    continuation_penalty: float = 0.0
+    continuation_max_gap: float = 0.0
+    continuation_words: tuple[str, ...] = ()
 
     def min_section(self, talk_seconds: float) -> float:
         """Shortest allowed section for a talk of this length."""
@@ -135,6 +138,13 @@ class Thresholds:
     vocabulary: VocabularySettings
 
 
+def section_settings(table: dict) -> SectionSettings:
+    """``[sections]``: numbers, and the words a sentence that goes on with the thought before it starts with."""
+    words = tuple(str(w).lower() for w in table.get("continuation_words", ()))
+    return SectionSettings(**{k: float(x) for k, x in table.items() if k != "continuation_words"},
+                           continuation_words=words)
+
+
 @functools.lru_cache(maxsize=1)
 def default_thresholds() -> Thresholds:
     data = data_file("thresholds.toml")
@@ -148,7 +158,7 @@ def default_thresholds() -> Thresholds:
                       vocal_window=float(v["window"]), vocal_step=float(v["step"]),
                       vocal_min_voiced=float(v["min_voiced"]), monotone_sd=float(v["max_sd_semitones"]),
                       monotone_min_span=float(v["min_span"]),
-                      sections=SectionSettings(**{k: float(x) for k, x in data["sections"].items()}),
+                      sections=section_settings(data["sections"]),
                       recovery=FillerRecovery(**data["filler_recovery"]),
                       energy=EnergySettings(**data["energy"]), repetition=RepetitionSettings(**data["repeated_phrases"]),
                       long_sentences=LongSentenceSettings(**data["long_sentences"]),

@@ -28,7 +28,7 @@ from speechcase.analysis.sections.decode import OrderPrior, decode, runs
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "duration_prior", "section_evidence", "segment", "word_evidence"]
+__all__ = ["balance", "continues_thought", "duration_prior", "section_evidence", "segment", "word_evidence"]
 
 
 def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -100,6 +100,23 @@ def duration_prior(framework: Framework, talk_seconds: float, weight: float) -> 
     return score
 
 
+def continues_thought(text: str, gap: float, words: tuple[str, ...], max_gap: float) -> bool:
+    """Whether a sentence goes on with the thought before it: it starts with one of ``words`` ("Which", "Because",
+    "But"), or with a lower-case word said less than ``max_gap`` seconds after the sentence before (Whisper ended
+    that sentence mid-clause: "...so we sampled 300." / "thousand calls from each region...").
+
+    Why: Whisper also ends sentences at pauses inside a spoken sentence, and a section boundary put there cuts a
+    thought in two. After a real pause a lower-case start says little (Whisper also drops a sentence's first
+    word), so only a run-on counts. "And", "So" and "Then" are left out of the default words because speakers
+    do open sections with them ("So, the data...").
+    """
+    tokens = text.split()
+    first = tokens[0].strip("-\"'“‘.,;:!?()[]") if tokens else ""
+    if not first or not first[0].isalpha():  # "200." or "9,000 hours" says nothing
+        return False
+    return first.lower() in words or (first[0].islower() and gap < max_gap)
+
+
 def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
             encoder: SentenceEncoder, cache: JsonCache | None = None) -> tuple[list[Sentence], list[SectionSpan]]:
     """Label every sentence with a section and return contiguous spans covering the talk.
@@ -115,9 +132,13 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     end = sentences[-1].end
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
     prior = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
+    gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
+    start_cost = settings.continuation_penalty * np.array(
+        [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
+         for s, gap in zip(sentences, gaps)], dtype=float)
     labels = decode(np.log(np.maximum(probs, 1e-12)) * weights[:, None], starts, end,
                     settings.min_section(end - starts[0]), prior,
-                    duration_prior(framework, end - starts[0], settings.duration_weight))
+                    duration_prior(framework, end - starts[0], settings.duration_weight), start_cost)
 
     ids = [spec.id for spec in framework.sections]
     spans = []

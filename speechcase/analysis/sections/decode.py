@@ -40,7 +40,8 @@ class OrderPrior:
 
 
 def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
-           prior: OrderPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+           prior: OrderPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None,
+           start_cost: np.ndarray | None = None) -> np.ndarray:
     """Best section index per sentence.
 
     Parameters
@@ -60,6 +61,9 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
     duration : callable, optional
         ``duration(seconds)`` -> float array ``[len(seconds), n_sections]``: a log-score for a segment of each
         length and label (:func:`~speechcase.analysis.sections.duration_prior`); None scores every length 0.
+    start_cost : float array [n_sentences], optional
+        Log-cost of a new segment starting at each sentence (the first sentence's is ignored): a sentence that
+        goes on with the thought before it seldom opens a section.
 
     Returns
     -------
@@ -93,7 +97,7 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
         if j < n:
             via = best[:, None] + trans          # [previous label, label]
             prev = np.argmax(via, axis=0)
-            entry[j] = via[prev, labels_k] - cum[j]
+            entry[j] = via[prev, labels_k] - cum[j] - (start_cost[j] if start_cost is not None else 0.0)
             entry_prev[j] = prev
 
     labels = np.zeros(n, dtype=int)
