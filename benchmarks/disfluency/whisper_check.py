@@ -1,0 +1,96 @@
+"""Does Whisper itself hear the filled pauses it dropped? A measurement, not part of speechcase.
+
+For every sentence of the scripted talks, the words tiny.en wrote are scored against the sentence's audio with
+tiny.en's own decoder, teacher-forced (CTranslate2's ``Whisper.align``, which returns each token's probability;
+the encoder runs once per sentence): once as written, and once with an "um" or "uh" inserted before each word.
+If Whisper heard a filled pause it left out, some insertion should make the sentence more likely than the words
+as written. A sentence whose script has more filled pauses than speechcase found is a positive, one whose script
+has none a negative; the best insertion's log-likelihood ratio should separate them.
+
+Needs the outputs of ``benchmarks/eval_kit.py`` (analysis.json files and rendered talks)::
+
+    python benchmarks/eval_kit.py --set benchmarks/talks/train --out /tmp/kit
+    python benchmarks/disfluency/whisper_check.py --out /tmp/kit --set train
+
+Results: docs/accuracy.md (Fillers). It takes about 15 s of CPU per minute of audio on 2 cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import ctranslate2
+import numpy as np
+from faster_whisper import decode_audio
+from faster_whisper.tokenizer import Tokenizer
+
+from speechcase.analysis.transcribe import load_model, resolve_model
+
+FILLED = {"um", "uh", "er", "ah", "hmm", "hm", "erm", "mm"}
+CHUNK = 3000  # log-mel frames in Whisper's 30 s window
+
+
+def norm(word: str) -> str:
+    return re.sub(r"[^a-z']", "", word.lower())
+
+
+def best_insertion(model, tokenizer: Tokenizer, audio: np.ndarray, t0: float, t1: float, words: list[str]) -> float:
+    """Log-likelihood of the words with the likeliest inserted "um"/"uh", minus that of the words as written."""
+    feats = model.feature_extractor(audio[int(t0 * 16000):int(t1 * 16000)])[:, :CHUNK]
+    frames = feats.shape[1]
+    feats = np.pad(feats, ((0, 0), (0, CHUNK - frames)))
+    encoded = np.array(model.model.encode(ctranslate2.StorageView.from_array(
+        np.ascontiguousarray(feats[None].astype(np.float32))), to_cpu=True))
+    sequences = [tokenizer.encode(" " + " ".join(words))]
+    for k in range(len(words)):
+        for filler in ("um", "uh"):
+            sequences.append(tokenizer.encode(" " + " ".join(words[:k] + [filler] + words[k:])))
+    batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(encoded, len(sequences), axis=0)))
+    results = model.model.align(batch, tokenizer.sot_sequence, sequences, [frames] * len(sequences))
+    scores = [float(np.log(np.maximum(r.text_token_probs, 1e-9)).sum()) for r in results]
+    return max(scores[1:]) - scores[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="benchmarks/eval_kit.py --out folder")
+    parser.add_argument("--render-dir", type=Path, default=Path("/tmp/speechcase-talks"))
+    parser.add_argument("--set", dest="sets", action="append", default=None, help="a set name (default train)")
+    args = parser.parse_args()
+    choice = resolve_model("tiny.en")
+    model = load_model(choice.load, "int8", threads=2)
+    tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
+    positives, negatives = [], []
+    for set_name in args.sets or ["train"]:
+        for path in sorted((args.out / set_name).glob("*/analysis.json")):
+            doc = json.loads(path.read_text())
+            truth = json.loads((args.render_dir / set_name / f"{path.parent.name}.truth.json").read_text())
+            audio = decode_audio(str(args.render_dir / set_name / f"{path.parent.name}.flac"))
+            for sentence in truth["sentences"]:
+                t0, t1 = max(0.0, sentence["start"] - 0.2), sentence["end"] + 0.2
+                if t1 - t0 > 29.5:
+                    continue
+                spoken = sum(n for kind, n in sentence["fillers"].items() if kind.lower() in FILLED)
+                found = sum(f["kind"] == "filled_pause" and sentence["start"] - 0.3 <= f["start"] <= sentence["end"] + 0.3
+                            for f in doc["fillers"])
+                words = [w["text"].strip() for w in doc["words"] if t0 <= (w["start"] + w["end"]) / 2 <= t1]
+                if sum(norm(w) not in FILLED for w in words) < 2 or (spoken and spoken <= found):
+                    continue
+                ratio = best_insertion(model, tokenizer, audio, t0, t1, words)
+                (positives if spoken else negatives).append(ratio)
+            print(f"{set_name}/{path.parent.name}", file=sys.stderr)
+    print(f"sentences with a missed filled pause: {len(positives)}, best insertion "
+          f"{min(positives):.1f} to {max(positives):.1f} (log-likelihood ratio)")
+    print(f"sentences with none spoken: {len(negatives)}, best insertion median {np.median(negatives):.1f}, "
+          f"99th percentile {np.quantile(negatives, 0.99):.1f}, highest {max(negatives):.1f}")
+    for threshold in (-4.0, -2.0, 0.0):
+        print(f"  above {threshold}: {sum(r > threshold for r in positives)} of {len(positives)} missed, "
+              f"{sum(r > threshold for r in negatives)} of {len(negatives)} without")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
