@@ -11,7 +11,6 @@ from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.sections import balance, continues_thought, duration_prior
 from speechcase.analysis.sections.cues import keyword_scores
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
-from speechcase.analysis.signals.rambling import rambling_cues
 from speechcase.analysis.text import build_sentences, parse
 from speechcase.core.errors import BadFramework
 from speechcase.core.types import Pacing, SectionSpan, Word
@@ -139,9 +138,8 @@ def test_a_section_does_not_open_on_a_sentence_that_goes_on_with_the_last_one():
     ("But first, where the labels came from.", 0.4, False),
 ])
 def test_a_sentence_that_goes_on_with_the_thought_before_it(text, gap, goes_on):
-    settings, signposts = default_thresholds().sections, rambling_cues()["signposts"]
-    assert continues_thought(text, gap, settings.continuation_words, settings.continuation_max_gap,
-                             tuple(signposts["phrases"]), signposts["within"]) is goes_on
+    settings = default_thresholds().sections
+    assert continues_thought(text, gap, settings.continuation_words, settings.continuation_max_gap) is goes_on
 
 
 def test_the_duration_prior_scores_a_segment_by_its_share_against_the_target():

@@ -25,8 +25,7 @@ from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
 from speechcase.analysis.sections.cues import keyword_scores, prototype_similarity, sentence_vectors
 from speechcase.analysis.sections.decode import OrderPrior, decode, runs
-from speechcase.analysis.signals.rambling import norm_word, rambling_cues
-from speechcase.analysis.text import match_phrases
+from speechcase.analysis.signals.rambling import norm_word, opening
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
@@ -102,13 +101,12 @@ def duration_prior(framework: Framework, talk_seconds: float, weight: float) -> 
     return score
 
 
-def continues_thought(text: str, gap: float, words: tuple[str, ...], max_gap: float,
-                      signposts: tuple[str, ...] = (), within: int = 2) -> bool:
+def continues_thought(text: str, gap: float, words: tuple[str, ...], max_gap: float) -> bool:
     """Whether a sentence goes on with the thought before it: it starts with one of ``words`` ("Which", "Because",
     "But"), or with a lower-case word said less than ``max_gap`` seconds after the sentence before (Whisper ended
     that sentence mid-clause: "...so we sampled 300." / "thousand calls from each region..."). A sentence that
-    opens with a signpost (one of ``signposts`` starting within its first ``within`` words: "Which brings me to
-    the evaluation", "But first, the data") announces a new part instead.
+    opens with a signpost ("Which brings me to the evaluation", "But first, the data"; the rambling stage's
+    signposts, :func:`~speechcase.analysis.signals.rambling.opening`) announces a new part instead.
 
     Why: Whisper also ends sentences at pauses inside a spoken sentence, and a section boundary put there cuts a
     thought in two. After a real pause a lower-case start says little (Whisper also drops a sentence's first
@@ -121,8 +119,8 @@ def continues_thought(text: str, gap: float, words: tuple[str, ...], max_gap: fl
         return False
     if not (first.lower() in words or (first[0].islower() and gap < max_gap)):
         return False
-    lower = [w for w in (norm_word(t) for t in tokens[:within + 6]) if w]
-    return not any(i < within for i, _, _ in match_phrases(lower, list(signposts)))
+    _, signposts = opening([w for w in map(norm_word, tokens) if w])
+    return not signposts
 
 
 def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -141,10 +139,8 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
     prior = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
     gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
-    signposts = rambling_cues()["signposts"]  # the signposts the structure and rambling signals use
     start_cost = settings.continuation_penalty * np.array(
-        [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap,
-                           tuple(signposts["phrases"]), signposts["within"])
+        [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
          for s, gap in zip(sentences, gaps)], dtype=float)
     labels = decode(np.log(np.maximum(probs, 1e-12)) * weights[:, None], starts, end,
                     settings.min_section(end - starts[0]), prior,

@@ -75,6 +75,7 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
     bounds = np.append(np.asarray(starts, dtype=float), end)  # bounds[i]: start of sentence i; bounds[n]: end
     cum = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])  # cum[j] = evidence of sentences [0, j)
     trans = prior.transitions(k)
+    starting = np.zeros(n) if start_cost is None else np.asarray(start_cost, dtype=float)
     labels_k = np.arange(k)
     # entry[i, s]: best score of a segmentation of [0, i) followed by a segment labelled s starting at i, minus
     # cum[i, s] (for i = 0: the initial penalty); entry_prev[i, s]: that segmentation's last label
@@ -97,7 +98,7 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
         if j < n:
             via = best[:, None] + trans          # [previous label, label]
             prev = np.argmax(via, axis=0)
-            entry[j] = via[prev, labels_k] - cum[j] - (start_cost[j] if start_cost is not None else 0.0)
+            entry[j] = via[prev, labels_k] - cum[j] - starting[j]
             entry_prev[j] = prev
 
     labels = np.zeros(n, dtype=int)

@@ -100,9 +100,7 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     for k, s in enumerate(sentences):
         idx = range(s.first_word, s.last_word)
         lower = [norm[i] for i in idx if norm[i] and norm[i] not in filled]
-        start = _opening(lower, set(cues["chains"]["openers"]))
-        signposts = tuple(p for i, _, p in match_phrases(lower[start:], cues["signposts"]["phrases"])
-                          if i < cues["signposts"]["within"])
+        start, signposts = opening(lower)
         synthesis = tuple(p for _, _, p in match_phrases(lower, cues["synthesis"]["phrases"]))
         fragment = len(lower) < cues["chains"]["fragment_words"] or not any(has_verb[i] for i in idx)
         continues = k > 0 and not signposts and (
@@ -128,6 +126,17 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
 def norm_word(text: str) -> str:
     """Lower-case word without punctuation, keeping digits ("500," -> "500"), unlike ``text.normalise``."""
     return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
+
+
+def opening(lower: list[str]) -> tuple[int, tuple[str, ...]]:
+    """Where a sentence's own words start (after any leading "oh", "well", "um") and the signposts it opens with
+    ("Next, the data", "Which brings me to..."), from its words as :func:`norm_word` writes them. The section
+    stage asks the same question, so a signpost means the same there."""
+    cues = rambling_cues()
+    start = _opening(lower, set(cues["chains"]["openers"]))
+    signposts = tuple(p for i, _, p in match_phrases(lower[start:], cues["signposts"]["phrases"])
+                      if i < cues["signposts"]["within"])
+    return start, signposts
 
 
 def _opening(lower: list[str], openers: set[str]) -> int:
