@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -27,14 +26,12 @@ import numpy as np
 from faster_whisper import decode_audio
 from faster_whisper.tokenizer import Tokenizer
 
+from speechcase.analysis.signals.fillers import cue_lists
+from speechcase.analysis.signals.rambling import norm_word
 from speechcase.analysis.transcribe import load_model, resolve_model
 
-FILLED = {"um", "uh", "er", "ah", "hmm", "hm", "erm", "mm"}
+FILLED = set(cue_lists()["filled_pause"]["words"])  # speechcase's own spellings of filled pauses
 CHUNK = 3000  # log-mel frames in Whisper's 30 s window
-
-
-def norm(word: str) -> str:
-    return re.sub(r"[^a-z']", "", word.lower())
 
 
 def best_insertion(model, tokenizer: Tokenizer, audio: np.ndarray, t0: float, t1: float, words: list[str]) -> float:
@@ -77,7 +74,7 @@ def main() -> int:
                 found = sum(f["kind"] == "filled_pause" and sentence["start"] - 0.3 <= f["start"] <= sentence["end"] + 0.3
                             for f in doc["fillers"])
                 words = [w["text"].strip() for w in doc["words"] if t0 <= (w["start"] + w["end"]) / 2 <= t1]
-                if sum(norm(w) not in FILLED for w in words) < 2 or (spoken and spoken <= found):
+                if sum(norm_word(w) not in FILLED for w in words) < 2 or (spoken and spoken <= found):
                     continue
                 ratio = best_insertion(model, tokenizer, audio, t0, t1, words)
                 (positives if spoken else negatives).append(ratio)
