@@ -140,3 +140,49 @@ def test_a_sentence_whisper_ended_mid_clause_stays_with_the_section_it_finishes(
     assert [s.section for s in analysis.sentences[11:14]] == ["data", "data", "evaluation"]
     without = _analyse(talk, continuation_penalty=0.0)
     assert without.sentences[12].section == "evaluation"  # evaluation opened one sentence early
+
+
+
+# The same project told results first: its results right after the framing, then the data, and the evaluation
+# again in its place.
+RESULTS_FIRST_TALK = PARKING_TALK[:3] + [
+    ("evaluation", "The short version is that drivers now find a space much faster."),
+    ("evaluation", "Searches that ended in a parked car went up by seven percent in the experiment."),
+    ("data", "The data came from the garages' own sensors."),
+] + PARKING_TALK[9:12] + PARKING_TALK[4:8] + PARKING_TALK[14:]
+
+
+def test_results_said_up_front_are_read_as_evaluation():
+    """Read in the evaluation's own place, results said right after the framing lose the place score and the
+    order costs two skips and a return, so they were read as data; the framework's ``preview`` (its evaluation,
+    said in brief between framing and data) keeps them."""
+    analysis = _analyse(RESULTS_FIRST_TALK)
+    assert [s.id for s in analysis.sections] == ["framing", "evaluation", "data", "modeling", "evaluation",
+                                                 "deployment", "reflection"]
+    assert [s.section for s in analysis.sentences[3:6]] == ["evaluation", "evaluation", "data"]
+    without = _analyse(RESULTS_FIRST_TALK, preview_penalty=float("inf"))
+    assert [s.section for s in without.sentences[3:6]] == ["data", "data", "data"]
+
+
+def test_a_talk_told_in_order_or_out_of_order_has_no_preview():
+    """The preview is entered only from the first section and left only for the second, so it does not stand for
+    a return elsewhere: the talk told in order and the one that presents the model first keep one evaluation."""
+    in_order = PARKING_TALK[:3] + PARKING_TALK[8:12] + PARKING_TALK[3:8] + PARKING_TALK[12:]
+    for talk in (in_order, PARKING_TALK):
+        assert [s.id for s in _analyse(talk).sections].count("evaluation") == 1
+
+
+# One sentence per section: a 30-second version of the project, its deployment sentence 3.3 s long.
+SHORT_TALK = [("framing", "I built parking predictions for a city app, and drivers now circle a fifth less."),
+              ("data", "We used two years of per-minute garage sensor counts, joined with event calendars."),
+              ("modeling", "Boosted trees on hour, weekday, weather and events beat the weekly baseline."),
+              ("evaluation", "The mean error fell from eleven spaces to six on the last three months."),
+              ("deployment", "A small service refreshes the predictions every five minutes."),
+              ("reflection", "Next time I would audit every garage's sensors in week one.")]
+
+
+def test_a_one_sentence_section_of_a_short_talk_is_kept():
+    """A section lasts at least ``min_seconds`` (3 s): in a short talk one sentence is a whole section, and with
+    5 s the deployment sentence could not be one, so the reflection was read as deployment."""
+    assert [s.section for s in _analyse(SHORT_TALK).sentences] == [section for section, _ in SHORT_TALK]
+    assert _analyse(SHORT_TALK, min_seconds=5.0).sentences[-1].section == "deployment"

@@ -10,7 +10,7 @@ from speechcase.analysis.flags.sections import section_flags
 from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.sections import balance, continues_thought, duration_prior
 from speechcase.analysis.sections.cues import keyword_scores
-from speechcase.analysis.sections.decode import OrderPrior, decode, runs
+from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, runs
 from speechcase.analysis.text import build_sentences, parse
 from speechcase.core.errors import BadFramework
 from speechcase.core.types import Pacing, SectionSpan, Word
@@ -111,6 +111,33 @@ def test_decoding_with_a_duration_prior_and_start_costs_is_exact(seed):
     assert found == pytest.approx(_brute_force(evidence, starts, end, 6.0, PRIOR, duration, start_cost))
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_decoding_with_a_preview_state_is_exact(seed):
+    rng = np.random.default_rng(100 + seed)
+    evidence = np.log(rng.dirichlet(np.ones(4), size=7))  # three sections and the preview of the third
+    starts = np.cumsum(rng.uniform(2, 6, size=7)) - 2
+    end = starts[-1] + 3
+    prior = PreviewPrior(PRIOR, 2, 1.5)
+    duration = lambda seconds: np.zeros((len(seconds), 4))  # noqa: E731
+    start_cost = np.zeros(7)
+    labels = decode(evidence, starts, end, 4.0, prior, duration, start_cost)
+    found = _score(labels, evidence, starts, end, prior, duration, start_cost)
+    assert found == pytest.approx(_brute_force(evidence, starts, end, 4.0, prior, duration, start_cost))
+
+
+def test_a_preview_sits_only_between_the_first_and_second_sections():
+    """Entered only from the first section, left only for the second, never the first or last segment."""
+    t = PreviewPrior(PRIOR, 2, 1.5).transitions(5)  # four sections and the preview of the third
+    assert t[0, 4] == -1.5 and t[4, 1] == 0.0
+    assert np.isneginf(t[[1, 2, 3], 4]).all() and np.isneginf(t[4, [0, 2, 3]]).all()
+    assert np.isneginf(PreviewPrior(PRIOR, 2, 1.5).initial(5)[4])
+    labels = [0] * 4 + [2] * 3 + [1] * 4 + [2] * 4 + [3] * 4  # results up front, then data, model, results, end
+    evidence = np.hstack([_evidence(labels), _evidence(labels)[:, 2:3]])
+    starts = np.arange(len(labels)) * 5.0
+    with_preview = decode(evidence, starts, len(labels) * 5.0, 12.0, PreviewPrior(PRIOR, 2, 1.5)).tolist()
+    assert with_preview == [0] * 4 + [4] * 3 + [1] * 4 + [2] * 4 + [3] * 4
+
+
 def test_a_section_does_not_open_on_a_sentence_that_goes_on_with_the_last_one():
     labels = [0] * 4 + [1] * 4
     evidence = _evidence(labels)
@@ -206,6 +233,23 @@ def test_broken_section_fields_are_named(tmp_path, section, words):
                     '[[sections]]\nid = "b"\ntarget_share = [0.1, 0.5]\npurpose = "b things"\n')
     with pytest.raises(BadFramework, match=words):
         load_framework(path)
+
+
+def test_the_case_study_may_state_its_results_up_front():
+    assert load_framework("case-study").preview == "evaluation"
+    assert load_framework("deep-dive").preview is None and load_framework("live-case").preview is None
+
+
+@pytest.mark.parametrize("preview", ['"a"', '"b"', '"nowhere"', "3"])
+def test_a_preview_must_name_a_section_after_the_second(tmp_path, preview):
+    path = tmp_path / "mine.toml"
+    path.write_text(f'id = "mine"\npreview = {preview}\n'
+                    + "".join(f'[[sections]]\nid = "{x}"\ntarget_share = [0.1, 0.3]\npurpose = "{x} things"\n'
+                              for x in "abc"))
+    with pytest.raises(BadFramework, match="'preview' must be the id of a section after the second"):
+        load_framework(path)
+    path.write_text(path.read_text().replace(f"preview = {preview}", 'preview = "c"'))
+    assert load_framework(path).preview == "c"
 
 
 @pytest.mark.slow

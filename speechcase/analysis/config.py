@@ -31,6 +31,7 @@ class SectionSettings:
     continuation_penalty: float = 0.0
     continuation_max_gap: float = 0.0
     continuation_words: tuple[str, ...] = ()
+    preview_penalty: float = float("inf")
 
     def min_section(self, talk_seconds: float) -> float:
         """Shortest allowed section for a talk of this length."""

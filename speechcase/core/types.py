@@ -512,6 +512,9 @@ class Framework:
     id: str
     title: str
     sections: list[SectionSpec]
+    #: A later section a speaker may say first, in brief, between the first and second sections (the case-study's
+    #: evaluation: "results up front"); None when the framework has no such opening.
+    preview: str | None = None
 
 
 @dataclass

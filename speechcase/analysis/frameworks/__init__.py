@@ -76,4 +76,7 @@ def parse_framework(text: str, origin: str) -> Framework:
                                  (float(share[0]), float(share[1])), texts["cues"], texts["examples"]))
     need(sum(spec.target_share[0] for spec in specs) <= 1.0,
          "the sections' lowest target shares add up to more than the whole talk")
-    return Framework(data["id"], str(data.get("title", data["id"])), specs)
+    preview = data.get("preview")
+    need(preview is None or preview in [spec.id for spec in specs[2:]],
+         "'preview' must be the id of a section after the second")
+    return Framework(data["id"], str(data.get("title", data["id"])), specs, preview)

@@ -24,12 +24,13 @@ from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
 from speechcase.analysis.sections.cues import keyword_scores, prototype_similarity, sentence_vectors
-from speechcase.analysis.sections.decode import OrderPrior, decode, runs
+from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, runs
 from speechcase.analysis.signals.rambling import norm_word, opening
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "continues_thought", "duration_prior", "section_evidence", "segment", "word_evidence"]
+__all__ = ["balance", "continues_thought", "duration_prior", "preview_evidence", "section_evidence", "segment",
+           "word_evidence"]
 
 
 def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -71,12 +72,42 @@ def position_prior(sentences: list[Sentence], framework: Framework, spread: floa
     is its width). It breaks ties, such as a quantified opener that sounds like
     evaluation, without forbidding any order.
     """
+    return _place_score(_places(sentences)[:, None], _section_places(framework)[None, :], spread)
+
+
+def preview_evidence(log_evidence: np.ndarray, sentences: list[Sentence], framework: Framework,
+                     settings: SectionSettings) -> np.ndarray:
+    """Per sentence, the log-evidence of the framework's ``preview`` section said up front ``[n]``: what the
+    words say for that section, with its expected place moved to the end of the first section.
+
+    Why: a results-first talk states its results right after the framing and goes back to the data. Read at
+    the evaluation's own place, those sentences lose the place score (about 2-3 each) and the order costs a
+    return, so they were read as data; a preview is expected there instead (:func:`segment`).
+    """
+    k = [spec.id for spec in framework.sections].index(str(framework.preview))
+    places = _places(sentences)
+    first_end = _section_places(framework, centre=False)[0]
+    moved = (_place_score(places, first_end, settings.position_spread)
+             - _place_score(places, _section_places(framework)[k], settings.position_spread))
+    return log_evidence[:, k] + settings.position_weight * moved
+
+
+def _places(sentences: list[Sentence]) -> np.ndarray:
+    """Where each sentence's middle falls, as a fraction of the talk."""
+    first, last = sentences[0].start, sentences[-1].end
+    return np.array([((s.start + s.end) / 2 - first) / max(last - first, 1e-9) for s in sentences])
+
+
+def _section_places(framework: Framework, centre: bool = True) -> np.ndarray:
+    """Where each section's middle (``centre``) or end is expected, in fractions of the talk, when every section
+    takes the middle of its target range in framework order."""
     mids = np.array([sum(spec.target_share) / 2 for spec in framework.sections])
     mids /= mids.sum()
-    centres = np.cumsum(mids) - mids / 2
-    first, last = sentences[0].start, sentences[-1].end
-    where = np.array([((s.start + s.end) / 2 - first) / max(last - first, 1e-9) for s in sentences])
-    return -0.5 * ((where[:, None] - centres[None, :]) / spread) ** 2
+    return np.cumsum(mids) - (mids / 2 if centre else 0.0)
+
+
+def _place_score(where: np.ndarray, expected: np.ndarray | float, spread: float) -> np.ndarray:
+    return -0.5 * ((where - expected) / spread) ** 2
 
 
 def duration_prior(framework: Framework, talk_seconds: float, weight: float) -> Callable[[np.ndarray], np.ndarray]:
@@ -98,6 +129,14 @@ def duration_prior(framework: Framework, talk_seconds: float, weight: float) -> 
         under = np.log(np.minimum(share / low, 1.0))
         return -weight * (over ** 2 + under ** 2)
 
+    return score
+
+
+def _no_duration_for_the_preview(duration: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+    """The duration prior with a column of zeros for the preview state: a preview has no target share."""
+    def score(seconds: np.ndarray) -> np.ndarray:
+        scores = duration(seconds)
+        return np.hstack([scores, np.zeros((scores.shape[0], 1))])
     return score
 
 
@@ -137,16 +176,24 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     starts = np.array([s.start for s in sentences])
     end = sentences[-1].end
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
-    prior = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
+    evidence = np.log(np.maximum(probs, 1e-12))
+    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
+    prior: OrderPrior | PreviewPrior = order
+    duration = duration_prior(framework, end - starts[0], settings.duration_weight)
+    ids = [spec.id for spec in framework.sections]
+    preview = ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
+    if preview is not None:  # one more state: the preview section said up front (the decoder's last label)
+        evidence = np.hstack([evidence, preview_evidence(evidence, sentences, framework, settings)[:, None]])
+        prior = PreviewPrior(order, preview, settings.preview_penalty)
+        duration = _no_duration_for_the_preview(duration)
     gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
     start_cost = settings.continuation_penalty * np.array(
         [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
          for s, gap in zip(sentences, gaps)], dtype=float)
-    labels = decode(np.log(np.maximum(probs, 1e-12)) * weights[:, None], starts, end,
-                    settings.min_section(end - starts[0]), prior,
-                    duration_prior(framework, end - starts[0], settings.duration_weight), start_cost)
-
-    ids = [spec.id for spec in framework.sections]
+    labels = decode(evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior,
+                    duration, start_cost)
+    if preview is not None:
+        labels[labels == len(ids)] = preview
     spans = []
     for first, stop, k in runs(labels):
         span_end = sentences[stop].start if stop < len(sentences) else end
