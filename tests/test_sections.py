@@ -226,6 +226,7 @@ def test_builtin_frameworks_have_cues_and_examples():
     ('cues = "model"', "'cues' must be a list of non-empty strings"),
     ('examples = ["fine", 3]', "'examples' must be a list of non-empty strings"),
     ('purpose = ""', "needs a purpose, cues or examples"),
+    ('purpose = "a things"\ncompares_numbers = "yes"', "'compares_numbers' must be true or false"),
 ])
 def test_broken_section_fields_are_named(tmp_path, section, words):
     path = tmp_path / "mine.toml"
@@ -233,6 +234,29 @@ def test_broken_section_fields_are_named(tmp_path, section, words):
                     '[[sections]]\nid = "b"\ntarget_share = [0.1, 0.5]\npurpose = "b things"\n')
     with pytest.raises(BadFramework, match=words):
         load_framework(path)
+
+
+@pytest.mark.parametrize("text, compares", [
+    ("Recall went from 51 % to 84 % on the held-out sites.", True),                # two percentages
+    ("It reached 0.81 against 0.68 for the old rule.", True),
+    ("We got seventy percent recall, compared with forty percent before.", True),  # spoken numbers
+    ("Versus the baseline's 0.12, the ranker reached 0.31.", True),
+    ("The weights for clicks versus contacts went round and round, and we picked two to one.", False),  # too far
+    ("About 12 % of the rows had no label.", False),                                 # one percentage
+    ("We trained on 2021 and tested on 2022.", False),                               # numbers, no comparison
+    ("We argued against the deep model.", False),
+])
+def test_which_sentences_compare_numbers(text, compares):
+    from speechcase.analysis.plaintext import transcript_from_text
+    from speechcase.analysis.sections.cues import comparison_scores
+
+    words = ("against", "versus", "vs", "compared with", "compared to")
+    transcript = transcript_from_text(text, "t")
+    parsed = parse(transcript.words)
+    sentences = build_sentences(transcript.words, parsed.sentence_starts)
+    scores = comparison_scores(sentences, parsed, load_framework("case-study"), words)
+    assert scores[0].tolist() == [0, 0, 0, float(compares), 0, 0]  # the evaluation only
+    assert not comparison_scores(sentences, parsed, load_framework("deep-dive"), words).any()
 
 
 def test_the_case_study_may_state_its_results_up_front():

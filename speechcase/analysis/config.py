@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from speechcase.core.files import data_file
 
@@ -32,6 +33,8 @@ class SectionSettings:
     continuation_max_gap: float = 0.0
     continuation_words: tuple[str, ...] = ()
     preview_penalty: float = float("inf")
+    comparison_weight: float = 0.0
+    comparison_words: tuple[str, ...] = ()
 
     def min_section(self, talk_seconds: float) -> float:
         """Shortest allowed section for a talk of this length."""
@@ -140,10 +143,11 @@ class Thresholds:
 
 
 def section_settings(table: dict) -> SectionSettings:
-    """``[sections]``: numbers, and the words a sentence that goes on with the thought before it starts with."""
-    words = tuple(str(w).lower() for w in table.get("continuation_words", ()))
-    return SectionSettings(**{k: float(x) for k, x in table.items() if k != "continuation_words"},
-                           continuation_words=words)
+    """``[sections]``: numbers, and word lists (the words a sentence that goes on with the thought before it starts
+    with, the words that set one number against another)."""
+    fields: dict[str, Any] = {k: tuple(str(w).lower() for w in x) if isinstance(x, list) else float(x)
+                              for k, x in table.items()}
+    return SectionSettings(**fields)
 
 
 @functools.lru_cache(maxsize=1)

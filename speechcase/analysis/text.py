@@ -200,6 +200,12 @@ def _entities(pipeline, doc) -> list[tuple[int, Any]]:
 _DIGIT = re.compile(r"\d")
 
 
+def says_number(text: str) -> bool:
+    """Whether a word says an amount: it has a digit ("0.81", ".8", "74%") or is a spoken number word of
+    ``data/structure.toml`` ("forty", "million", "percent")."""
+    return bool(_DIGIT.search(text)) or text.lower() in _quantity_words()
+
+
 def _quantity_ids(strings) -> np.ndarray:
     """spaCy's ids (hashes) of the quantity words and "%"."""
     return np.array([strings.add(w) for w in sorted(_quantity_words() | {"%"})], dtype=np.uint64)

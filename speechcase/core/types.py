@@ -505,6 +505,9 @@ class SectionSpec:
     cues: tuple[str, ...] = ()
     #: Sentences a speaker might say in the section: semantic prototypes, with the purpose.
     examples: tuple[str, ...] = ()
+    #: Whether a sentence that sets numbers against each other ("from 51 % to 84 %", "0.81 against 0.68") is
+    #: evidence for the section (the case-study's evaluation).
+    compares_numbers: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import numpy as np
 from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
-from speechcase.analysis.sections.cues import keyword_scores, prototype_similarity, sentence_vectors
+from speechcase.analysis.sections.cues import comparison_scores, keyword_scores, prototype_similarity, sentence_vectors
 from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, runs
 from speechcase.analysis.signals.rambling import norm_word, opening
 from speechcase.core.files import JsonCache
@@ -50,17 +50,20 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     Where the framework has a shipped section classifier (:mod:`~speechcase.analysis.sections.classifier`; the
     built-in case-study framework with the bundled embedding model), its log-probabilities lead, with the
     prototype similarities and the cue words beside them; otherwise the prototype similarities and the cue words
-    alone. Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
+    alone. Either way a sentence that compares numbers adds ``comparison_weight`` to the sections that declare
+    ``compares_numbers`` (:func:`~speechcase.analysis.sections.cues.comparison_scores`). Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
     """
     keywords = keyword_scores(sentences, parsed, framework, cache)
     vectors = sentence_vectors([s.text for s in sentences], encoder, cache)  # read once, for both
     similarity = prototype_similarity(vectors, framework, encoder, cache) / settings.semantic_temperature
+    comparisons = settings.comparison_weight * comparison_scores(sentences, parsed, framework,
+                                                                 settings.comparison_words)
     classifier = classifier_for(framework, encoder) if settings.classifier_weight else None
     if classifier is None:
-        return similarity + settings.keyword_weight * keywords
+        return similarity + settings.keyword_weight * keywords + comparisons
     return (settings.classifier_weight * classifier.log_probabilities(vectors)
             + settings.classifier_prototype_weight * similarity
-            + settings.classifier_keyword_weight * keywords)
+            + settings.classifier_keyword_weight * keywords + comparisons)
 
 
 def position_prior(sentences: list[Sentence], framework: Framework, spread: float) -> np.ndarray:
