@@ -141,6 +141,7 @@ def test_a_steady_stretch_in_a_gap_is_a_filled_pause_named_by_its_sound():
     (_stretch(2.4, 2.8, flux=9.0), "its spectrum keeps changing"),
     (_stretch(2.4, 2.8, pitch_spread=5.0), "its pitch moves like intonation"),
     (_stretch(2.4, 2.8, level=-25.0), "too quiet to be the speaker"),
+    (_stretch(2.4, 2.62, nasal=1.0, hum=0.2), "a hum of 0.22 s without a vowel: a word's nasal consonant"),
 ])
 def test_what_is_not_a_filled_pause(stretch, why):
     assert _decide([stretch], WORDS) == [], why

@@ -62,6 +62,7 @@ class FillerRecovery:
     hum_only_share: float
     join_gap: float
     onset_lead: float
+    min_hum_only: float = 0.0
 
 
 @dataclass(frozen=True)

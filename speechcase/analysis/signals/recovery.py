@@ -39,6 +39,8 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
     for s in _joined(transcript.voiced_stretches, rules.join_gap):
         if not _sounds_like_filled_pause(s, rules):
             continue
+        if _name(s, rules) == "mm" and s.end - s.start < rules.min_hum_only:
+            continue  # a nasal consonant ("m", "n") held at the end of a word, not a hum of its own
         if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
             continue
         if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound:
