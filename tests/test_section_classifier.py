@@ -164,6 +164,25 @@ def test_results_said_up_front_are_read_as_evaluation():
     assert [s.section for s in without.sentences[3:6]] == ["data", "data", "data"]
 
 
+def test_results_up_front_are_not_an_order_problem():
+    """Opening with the results is what the sources recommend: no ``section_order`` flag for the preview or for
+    the data after it, and the dashboard calls the talk in order, with the preview named; the analysis document
+    keeps the framework's preview."""
+    from speechcase.analysis.document import analysis_document
+    from speechcase.core.document import read_document
+    from speechcase.views.dashboard.settings import default_settings
+    from speechcase.views.dashboard.verdicts import verdicts
+
+    analysis = _analyse(RESULTS_FIRST_TALK)
+    assert not [f for f in analysis.flags if f.type == "section_order"]
+    talk = read_document(json.loads(json.dumps(analysis_document(analysis))))
+    assert talk.framework.preview == "evaluation"
+    (structure,) = [v for v in verdicts(talk, default_settings()) if v.area == "structure"]
+    assert "6 of 6 sections, in order" in structure.text and "given in brief at the start" in structure.text
+    out_of_order = _analyse(PARKING_TALK)  # the model before the data is still flagged
+    assert [f for f in out_of_order.flags if f.type == "section_order"]
+
+
 def test_a_talk_told_in_order_or_out_of_order_has_no_preview():
     """The preview is entered only from the first section and left only for the second, so it does not stand for
     a return elsewhere: the talk told in order and the one that presents the model first keep one evaluation."""

@@ -262,6 +262,11 @@ def test_which_sentences_compare_numbers(text, compares):
 def test_the_case_study_may_state_its_results_up_front():
     assert load_framework("case-study").preview == "evaluation"
     assert load_framework("deep-dive").preview is None and load_framework("live-case").preview is None
+    shown = run_cli("frameworks", "case-study")
+    assert shown.exit_code == 0
+    assert "may also give evaluation in brief between framing and data (results up front)" in shown.output
+    assert shown.output.count("sets numbers against each other") == 1  # the evaluation only
+    assert "results up front" not in run_cli("frameworks", "deep-dive").output
 
 
 @pytest.mark.parametrize("preview", ['"a"', '"b"', '"nowhere"', "3"])

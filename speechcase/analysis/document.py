@@ -40,7 +40,8 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
                        "words": [s.first_word, s.last_word]} for s in analysis.sentences],
         "framework": {"id": analysis.framework.id, "title": analysis.framework.title,
                       "sections": [{"id": s.id, "title": s.title, "target_share": list(s.target_share)}
-                                   for s in analysis.framework.sections]},
+                                   for s in analysis.framework.sections],
+                      **({"preview": analysis.framework.preview} if analysis.framework.preview else {})},
         "sections": [asdict(s) for s in analysis.sections],
         "balance": [{**asdict(b), "target_share": list(b.target_share)} for b in analysis.balance],
         "pacing": asdict(analysis.pacing),

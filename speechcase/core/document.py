@@ -311,7 +311,7 @@ def _read(doc: dict[str, Any]) -> AnalysisDocument:
     fw = doc["framework"]
     framework = Framework(str(fw["id"]), str(fw.get("title") or fw["id"]),
                           [SectionSpec(str(s["id"]), str(s.get("title", s["id"])), "", _pair(s["target_share"]))
-                           for s in fw["sections"]])
+                           for s in fw["sections"]], str(fw["preview"]) if fw.get("preview") else None)
     p = doc["pacing"]
     pacing = Pacing(wpm=float(p["wpm"]), articulation_wpm=float(p["articulation_wpm"]),
                     timeline=_windows(p["timeline"]),

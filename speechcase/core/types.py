@@ -519,6 +519,15 @@ class Framework:
     #: evaluation: "results up front"); None when the framework has no such opening.
     preview: str | None = None
 
+    def preview_span(self, span_ids: list[str]) -> int | None:
+        """The index of the span that is the preview said up front (the talk goes first section, preview, second
+        section: framing, evaluation, data), or None. Such a talk is in order: the preview is not a section
+        reached too early, and the second section after it is not a return."""
+        if (self.preview and len(self.sections) >= 2 and len(span_ids) >= 3
+                and span_ids[:3] == [self.sections[0].id, self.preview, self.sections[1].id]):
+            return 1
+        return None
+
 
 @dataclass
 class Analysis:

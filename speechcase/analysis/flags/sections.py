@@ -14,7 +14,9 @@ Rules (numbers in ``[sections]`` of ``data/thresholds.toml``):
   framework puts ahead of it (say modeling before any data), one flag (medium)
   per section that came too early; and a return to a section after the talk had
   moved past it (data again after evaluation), medium when the return lasts
-  twice the minimum section length, else low.
+  twice the minimum section length, else low. The framework's preview said up
+  front (results right after the framing, then the data) is neither: it is the
+  opening the sources recommend.
 """
 from __future__ import annotations
 
@@ -30,8 +32,10 @@ def section_flags(spans: list[SectionSpan], rows: list[BalanceRow], framework: F
         return []
     specs = {s.id: s for s in framework.sections}
     order = [s.id for s in framework.sections]
+    preview = framework.preview_span([s.id for s in spans])
+    in_turn = [s for i, s in enumerate(spans) if i != preview]  # the talk's order, without its results up front
     first_at: dict[str, float] = {}
-    for span in spans:
+    for span in in_turn:
         first_at.setdefault(span.id, span.start)
     talk_end = spans[-1].end
     flags = []
@@ -65,7 +69,7 @@ def section_flags(spans: list[SectionSpan], rows: list[BalanceRow], framework: F
                               f"{spec.title} got only {row.share:.0%} of the talk ({format_duration(row.seconds)}).",
                               f"{row.section}: {row.seconds:.0f} s, {row.share:.0%} ({target})",
                               f"Give {spec.title.lower()} about {low:.0%}-{high:.0%} of the talk: {spec.purpose}"))
-    flags += _order_flags(spans, framework, first_at, settings.min_section(talk_end - spans[0].start))
+    flags += _order_flags(in_turn, framework, first_at, settings.min_section(talk_end - spans[0].start))
     return flags
 
 

@@ -176,3 +176,8 @@ def frameworks(name: str | None) -> None:
                                      subsequent_indent="          "))
         for example in s.examples:
             click.echo(textwrap.fill(f'"{example}"', 100, initial_indent="    e.g. ", subsequent_indent="         "))
+        if s.compares_numbers:
+            click.echo("    a sentence that sets numbers against each other counts for this section")
+    if fw.preview:
+        click.echo(f"\nA talk may also give {fw.preview} in brief between {fw.sections[0].id} and {fw.sections[1].id} "
+                   "(results up front); that is not out of order.")

@@ -134,9 +134,10 @@ def _structure(talk: Talk, s: DashboardSettings) -> Verdict:
         return Verdict("structure", "Structure", _worst("unmeasured", flags),
                        "Sections were not detected, so order and coverage are not judged." + _flag_note(flags, s))
     order = [spec.id for spec in talk.framework.sections]
+    preview = talk.framework.preview_span([span.id for span in talk.sections])
     spoken: list[str] = []
-    for span in talk.sections:
-        if span.id in order and (not spoken or spoken[-1] != span.id):
+    for i, span in enumerate(talk.sections):
+        if span.id in order and i != preview and (not spoken or spoken[-1] != span.id):
             spoken.append(span.id)
     missing = [sid for sid in order if sid not in spoken]
     firsts = list(dict.fromkeys(spoken))
@@ -145,6 +146,8 @@ def _structure(talk: Talk, s: DashboardSettings) -> Verdict:
     if len(spoken) > MAX_PATH:
         path += f" \u2192 \u2026 ({len(spoken)} stretches in all)"
     text = f"{len(order) - len(missing)} of {len(order)} sections, {'in order' if in_order else 'out of order'}: {path}."
+    if preview is not None:
+        text += f" {talk.section_title(talk.sections[preview].id)} was also given in brief at the start."
     if missing:
         text += f" Missing: {', '.join(talk.section_title(sid) for sid in missing)}."
     level = "good" if in_order and not missing else "work" if len(missing) >= 2 else "watch"
