@@ -245,18 +245,20 @@ def test_broken_section_fields_are_named(tmp_path, section, words):
     ("About 12 % of the rows had no label.", False),                                 # one percentage
     ("We trained on 2021 and tested on 2022.", False),                               # numbers, no comparison
     ("We argued against the deep model.", False),
+    ("Recall went from 0.58 with the old baseline to 0.79.", True),                  # a range of amounts
+    ("The logs ran from 2018 to 2023.", False),                                      # years are dates
 ])
 def test_which_sentences_compare_numbers(text, compares):
     from speechcase.analysis.plaintext import transcript_from_text
     from speechcase.analysis.sections.cues import comparison_scores
 
-    words = ("against", "versus", "vs", "compared with", "compared to")
+    words, ranges = ("against", "versus", "vs", "compared with", "compared to"), ("from to",)
     transcript = transcript_from_text(text, "t")
     parsed = parse(transcript.words)
     sentences = build_sentences(transcript.words, parsed.sentence_starts)
-    scores = comparison_scores(sentences, parsed, load_framework("case-study"), words)
+    scores = comparison_scores(sentences, parsed, load_framework("case-study"), words, ranges)
     assert scores[0].tolist() == [0, 0, 0, float(compares), 0, 0]  # the evaluation only
-    assert not comparison_scores(sentences, parsed, load_framework("deep-dive"), words).any()
+    assert not comparison_scores(sentences, parsed, load_framework("deep-dive"), words, ranges).any()
 
 
 def test_the_case_study_may_state_its_results_up_front():

@@ -35,6 +35,7 @@ class SectionSettings:
     preview_penalty: float = float("inf")
     comparison_weight: float = 0.0
     comparison_words: tuple[str, ...] = ()
+    comparison_ranges: tuple[str, ...] = ()
 
     def min_section(self, talk_seconds: float) -> float:
         """Shortest allowed section for a talk of this length."""

@@ -57,7 +57,7 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     vectors = sentence_vectors([s.text for s in sentences], encoder, cache)  # read once, for both
     similarity = prototype_similarity(vectors, framework, encoder, cache) / settings.semantic_temperature
     comparisons = settings.comparison_weight * comparison_scores(sentences, parsed, framework,
-                                                                 settings.comparison_words)
+                                                                 settings.comparison_words, settings.comparison_ranges)
     classifier = classifier_for(framework, encoder) if settings.classifier_weight else None
     if classifier is None:
         return similarity + settings.keyword_weight * keywords + comparisons
