@@ -196,6 +196,25 @@ def test_a_long_section_keeps_its_length_when_its_sentences_say_so_and_yields_wh
     assert yielded == [0] * 2 + [2] * 8 + [3] * 4  # inside the weak stretch, never into the sure sentences
 
 
+def test_a_section_speakers_often_overrun_is_pulled_back_less():
+    """The case-study's modeling declares ``overrun_common``: its overrun is scored with ``overrun_weight`` (1, the
+    shipped value) while the other sections keep ``duration_weight`` (4), so the same weak stretch of a long
+    modeling section gives one sentence to evaluation instead of four."""
+    framework = load_framework("case-study")
+    assert [s.id for s in framework.sections if s.overrun_common] == ["modeling"]
+    assert default_thresholds().sections.overrun_weight == 1.0
+    score = duration_prior(framework, 100.0, 4.0, 1.0)(np.array([50.0]))
+    assert score[0, 2] == pytest.approx(-1.0 * np.log(0.50 / 0.25) ** 2)  # modeling at twice its upper bound
+    assert score[0, 3] == pytest.approx(-4.0 * np.log(0.50 / 0.20) ** 2)  # evaluation at 50 %: the full weight
+    k = len(framework.sections)
+    weak = np.log(np.full((14, k), 0.02))
+    weak[:2, 0], weak[2:, 2] = np.log(0.9), np.log(0.9)
+    weak[9:, 2], weak[9:, 3] = np.log(0.45), np.log(0.40)
+    starts = np.arange(14) * 5.0
+    kept = decode(weak, starts, 70.0, 5.0, PRIOR, duration_prior(framework, 70.0, 4.0, 1.0)).tolist()
+    assert kept == [0] * 2 + [2] * 9 + [3] * 3
+
+
 # --- cues --------------------------------------------------------------------------------------------
 
 def _words(text: str) -> list[Word]:
@@ -227,6 +246,7 @@ def test_builtin_frameworks_have_cues_and_examples():
     ('examples = ["fine", 3]', "'examples' must be a list of non-empty strings"),
     ('purpose = ""', "needs a purpose, cues or examples"),
     ('purpose = "a things"\ncompares_numbers = "yes"', "'compares_numbers' must be true or false"),
+    ('purpose = "a things"\noverrun_common = 1', "'overrun_common' must be true or false"),
 ])
 def test_broken_section_fields_are_named(tmp_path, section, words):
     path = tmp_path / "mine.toml"
@@ -268,6 +288,7 @@ def test_the_case_study_may_state_its_results_up_front():
     assert shown.exit_code == 0
     assert "may also give evaluation in brief between framing and data (results up front)" in shown.output
     assert shown.output.count("sets numbers against each other") == 1  # the evaluation only
+    assert shown.output.count("speakers often run over this section") == 1  # the modeling only
     assert "results up front" not in run_cli("frameworks", "deep-dive").output
 
 

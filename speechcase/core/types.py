@@ -508,6 +508,9 @@ class SectionSpec:
     #: Whether a sentence that sets numbers against each other ("from 51 % to 84 %", "0.81 against 0.68") is
     #: evidence for the section (the case-study's evaluation).
     compares_numbers: bool = False
+    #: Whether speakers often run far over the section's target (the case-study's modeling): segmentation then
+    #: does not pull a long section back toward the target; the balance flags still report it.
+    overrun_common: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,10 +72,11 @@ def parse_framework(text: str, origin: str) -> Framework:
         need(isinstance(purpose, str), f"section '{s['id']}': 'purpose' must be text")
         need(bool(purpose.strip() or texts["cues"] or texts["examples"]),
              f"section '{s['id']}' needs a purpose, cues or examples, or it can never be recognised")
-        compares = s.get("compares_numbers", False)
-        need(isinstance(compares, bool), f"section '{s['id']}': 'compares_numbers' must be true or false")
+        flags = {key: s.get(key, False) for key in ("compares_numbers", "overrun_common")}
+        for key, value in flags.items():
+            need(isinstance(value, bool), f"section '{s['id']}': '{key}' must be true or false")
         specs.append(SectionSpec(s["id"], str(s.get("title", s["id"])), purpose.strip(),
-                                 (float(share[0]), float(share[1])), texts["cues"], texts["examples"], compares))
+                                 (float(share[0]), float(share[1])), texts["cues"], texts["examples"], **flags))
     need(sum(spec.target_share[0] for spec in specs) <= 1.0,
          "the sections' lowest target shares add up to more than the whole talk")
     preview = data.get("preview")
