@@ -123,9 +123,10 @@ def duration_prior(framework: Framework, talk_seconds: float, weight: float,
     had its second half read as evaluation and deployment); a segment's length is scored once, so a talk that
     really is unbalanced keeps its long section when its sentences say so, while a boundary the evidence leaves
     open still moves toward the targets. A section that declares ``overrun_common`` (the case-study's modeling,
-    the section candidates overrun most) pays nothing for running over: pulled back, a 60 % modeling section had
-    its tail read as evaluation, hiding the very imbalance the balance flags report. Measured with
-    ``benchmarks/eval_kit.py`` (docs/accuracy.md).
+    the section candidates overrun most) scores its overrun with ``overrun_weight`` instead of ``weight`` (None:
+    the same weight): pulled back as hard as the others, a 60 % modeling section had its tail read as evaluation,
+    hiding the very imbalance the balance flags report. Measured with ``benchmarks/eval_kit.py``
+    (docs/accuracy.md).
     """
     low = np.array([spec.target_share[0] for spec in framework.sections])
     high = np.array([spec.target_share[1] for spec in framework.sections])

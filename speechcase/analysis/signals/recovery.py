@@ -39,7 +39,8 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
     for s in _joined(transcript.voiced_stretches, rules.join_gap):
         if not _sounds_like_filled_pause(s, rules):
             continue
-        if _name(s, rules) == "mm" and s.end - s.start < rules.min_hum_only:
+        name = _name(s, rules)
+        if name == "mm" and s.end - s.start < rules.min_hum_only:
             continue  # a nasal consonant ("m", "n") held at the end of a word, not a hum of its own
         if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
             continue
@@ -51,7 +52,7 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
             continue
         if found and s.start - found[-1].end < rules.min_separation:
             continue  # the same hesitation, held on
-        found.append(Filler(_name(s, rules), "filled_pause", s.start, s.end, "acoustic"))
+        found.append(Filler(name, "filled_pause", s.start, s.end, "acoustic"))
     return found
 
 
