@@ -103,7 +103,7 @@ def test_a_warm_process_embeds_a_frameworks_prototypes_once(tmp_path):
     no cache) embeds only its own sentences."""
     from speechcase.analysis.frameworks import load_framework
     from speechcase.analysis.plaintext import transcript_from_text
-    from speechcase.analysis.sections.cues import semantic_scores
+    from speechcase.analysis.sections.cues import prototype_similarity, sentence_vectors
     from speechcase.analysis.text import build_sentences
 
     framework = load_framework("deep-dive")
@@ -113,7 +113,8 @@ def test_a_warm_process_embeds_a_frameworks_prototypes_once(tmp_path):
     for text in ("We trained a ranking model on click logs. It served ads.", "The data came from the hospital."):
         sentences = build_sentences(transcript_from_text(text).words)
         CountingEncoder.texts = 0
-        scores.append(semantic_scores(sentences, framework, encoder, None))
+        scores.append(prototype_similarity(sentence_vectors([s.text for s in sentences], encoder, None), framework,
+                                           encoder, None))
         counts.append(CountingEncoder.texts)
     assert counts[1] == 1  # the second talk's one sentence, nothing else
     assert counts[0] in (2, 2 + prototypes)  # another test in this process may have embedded them already

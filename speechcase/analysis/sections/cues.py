@@ -156,16 +156,10 @@ def keyword_scores(sentences: list[Sentence], parsed: Parse, framework: Framewor
     return scores
 
 
-def semantic_scores(sentences: list[Sentence], framework: Framework, encoder: SentenceEncoder,
-                    cache: JsonCache | None) -> np.ndarray:
-    """Mean of each sentence's two highest similarities to a section's prototypes."""
-    return prototype_similarity(sentence_vectors([s.text for s in sentences], encoder, cache), framework, encoder,
-                                cache)
-
-
 def prototype_similarity(vectors: np.ndarray, framework: Framework, encoder: SentenceEncoder,
                          cache: JsonCache | None) -> np.ndarray:
-    """:func:`semantic_scores` of sentences already embedded (``vectors``, one row each)."""
+    """Mean of each sentence's two highest similarities to a section's prototypes, for sentences already embedded
+    (``vectors``, one row each; :func:`sentence_vectors`)."""
     scores = np.zeros((len(vectors), len(framework.sections)))
     for k, prototypes in enumerate(prototype_vectors(framework, encoder, cache)):
         sims = vectors @ prototypes.T
