@@ -244,3 +244,25 @@ def test_whisper_samples_the_same_words_in_every_process():
     texts = [subprocess.run([sys.executable, "-c", SAMPLING, str(DATA / "speech_12s.ogg")], capture_output=True,
                             text=True, timeout=300, check=True).stdout.strip() for _ in range(2)]
     assert len(texts[0].split()) > 10 and texts[0] == texts[1]
+
+
+@pytest.mark.slow
+def test_a_model_of_its_own_samples_the_same_words_after_other_takes():
+    """CTranslate2 seeds a model's threads once, at their first sample, and their draws go on from there: on a
+    model kept for the whole process (a web or batch worker), a take decoded after another that sampled got other
+    words. Decoding that may sample uses a model of its own, which starts from the seed every time."""
+    from speechcase.analysis.audio import load_audio
+    from speechcase.analysis.transcribe import fresh_model, load_model, resolve_model
+
+    samples = load_audio(DATA / "speech_12s.ogg").samples
+
+    def sampled(whisper) -> str:
+        segments, _ = whisper.transcribe(samples, language="en", beam_size=1, temperature=1.0,
+                                         condition_on_previous_text=False)
+        return " ".join(s.text.strip() for s in segments)
+
+    load = resolve_model(None).load
+    kept = load_model(load)
+    assert len({sampled(kept) for _ in range(3)}) > 1, "CTranslate2 now restarts its draws: fresh_model is moot"
+    first = sampled(fresh_model(load))
+    assert len(first.split()) > 10 and sampled(fresh_model(load)) == first

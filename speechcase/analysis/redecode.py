@@ -32,7 +32,7 @@ from dataclasses import replace
 from speechcase.analysis.audio import Audio
 from speechcase.analysis.signals.fillers import cue_lists
 from speechcase.analysis.text import normalise
-from speechcase.analysis.transcribe import DecodeOptions, ModelChoice, decode_kwargs, drop_phantom_words, load_model
+from speechcase.analysis.transcribe import DecodeOptions, ModelChoice, decode_kwargs, drop_phantom_words, fresh_model
 from speechcase.core.spans import seconds_covered
 from speechcase.core.types import Interval, Transcript, Word
 
@@ -161,7 +161,7 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
             if not any(loop.start <= s.start and s.end <= loop.end for loop in looped)]
     if not lost and not looped:
         return transcript
-    whisper = load_model(model.load, compute_type, threads)
+    whisper = fresh_model(model.load, compute_type, threads)  # it may sample: the same words in any process
     words = list(transcript.words)
     for stretch in sorted([*lost, *looped], key=lambda s: s.start):
         new = _decode(whisper, audio, stretch, options, speech)

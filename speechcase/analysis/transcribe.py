@@ -46,8 +46,9 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 #: steady voiced stretches; v4: loudness beside the pitch track; v5: lost stretches of speech decoded
 #: again, see ``redecode.py``; v6: there the hotwords' words do not count as written, and a stretch
 #: that copies them again is decoded without them; v7: a stretch Whisper filled with a loop is decoded
-#: again), so cached transcripts from older versions are made again instead of lacking it.
-TRANSCRIPT_VERSION = 7
+#: again; v8: stretches decoded again by a model of their own, see ``fresh_model``), so cached transcripts
+#: from older versions are made again instead of lacking it.
+TRANSCRIPT_VERSION = 8
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,23 @@ def load_model(load: str, compute_type: str = "int8", threads: int = 0, device: 
     Returns:
         The ``faster_whisper.WhisperModel``.
     """
+    return fresh_model(load, compute_type, threads, device)
+
+
+def fresh_model(load: str, compute_type: str = "int8", threads: int = 0, device: str = "cpu"):
+    """A faster-whisper model of its own, not the one :func:`load_model` keeps: for decoding that may sample.
+
+    Whisper samples only when a window fails at temperature 0 (faster-whisper's fallback to temperatures
+    0.2-1.0, in sequential decoding; batched decoding never samples). CTranslate2 seeds each of a model's
+    threads once, at its first sample, and a thread's draws then go on from where the last file left them: in
+    a long-lived process (the web app's worker, a batch worker, the evaluation script) a take decoded after
+    another that sampled got other words than in a fresh ``speechcase analyze`` (a held-out talk's 21 s
+    stretch came out whole in one process and empty in another; section accuracy 0.93 against 0.70). A new
+    model has new threads, which start from the seed, so the same audio gets the same words in any process.
+    Building tiny.en takes about 0.15 s.
+
+    Args, Returns: as for :func:`load_model`.
+    """
     import threading
 
     from speechcase.core.memory import tune_allocator
@@ -185,8 +203,7 @@ def seed_sampling() -> None:
     Without a seed CTranslate2 draws one from the system, and a talk with such a window was transcribed
     differently by each fresh ``speechcase analyze``: 5 runs of a training talk gave 5 transcripts, differing in
     2-3 stretches of a few words, with 1 or 2 Whisper threads. Seeded, they are the same. CTranslate2 seeds each of
-    its threads once, when the thread first samples, so in a long-lived worker a take after another that
-    sampled may still differ from a fresh process's.
+    its threads once, when the thread first samples, so decoding that may sample uses a :func:`fresh_model`.
     """
     import ctranslate2
 
@@ -268,7 +285,8 @@ def transcribe(audio: Audio, speech: list[Interval] | None, model: ModelChoice, 
     ``activity`` (:func:`~speechcase.analysis.vad.speech_activity` with ``options.block_seconds``) gives
     batched decoding Silero's probabilities, so it does not run Silero again.
     """
-    whisper = load_model(model.load, compute_type, threads, device)
+    # sequential decoding may sample (its temperature fallback): a model of its own keeps it reproducible
+    whisper = (load_model if options.batch_size else fresh_model)(model.load, compute_type, threads, device)
     began = time.perf_counter()
     if options.batch_size:
         pieces = _batched(whisper, audio, options, on_decoding, activity)
