@@ -106,8 +106,33 @@ def test_a_phrase_whisper_writes_over_and_over_is_a_loop():
     assert repetition_loops(cut) == []
 
 
+def _word_loops(key: str) -> list[Word]:
+    return [Word.from_dict(w) for w in json.loads((DATA / "whisper_word_loops.json").read_text())[key]]
+
+
+def test_a_number_whisper_writes_over_and_over_is_a_loop():
+    """tiny.en (int8) on a scripted talk wrote "0 -0 -0 ..." (107 words) over 20 s where a framing sentence and a result
+    were said. Digits count as a word's letters here, or a loop of numbers would go unseen."""
+    words = _word_loops("number_loop")
+    assert [(words[first].text, stop - first, n) for first, stop, n in repetition_loops(words)] == [("0", 107, 1)]
+    (stretch,) = loop_stretches(words)
+    assert [w.text for w in words if w.end <= stretch.start][-2:] == ["minutes", "at"]
+    assert [w.text for w in words if w.start >= stretch.end][:1] == ["Precision"]
+    assert stretch.end - stretch.start > 20
+    cut = cut_loops(words)
+    assert [w.text for w in cut if w.text.endswith("0")] == ["0"] and len(cut) == len(words) - 106
+
+
+def test_one_misheard_word_written_five_times_or_more_is_a_loop():
+    """tiny.en (int8) heard "survival" as "semi mal mal mal mal mal mal" and "mal mal mal mal mal"."""
+    words = _word_loops("word_loop")
+    assert [(words[first].text, stop - first) for first, stop, _ in repetition_loops(words)] == \
+        [("mal", 6), ("mal", 5)]
+    assert len(loop_stretches(words)) == 2
+
+
 @pytest.mark.parametrize("text", [
-    "no, no, no, no, no, we never shipped it",        # one word repeated is how people insist
+    "no, no, no, no, we never shipped it",            # one word said a few times is how people insist
     "uh uh uh uh uh uh and then we trained it",       # a run of filled pauses is a hesitation
     "um, uh, um, uh, um, uh, um, uh, the model",
     "it went up and up and up and up",                # a phrase of one word and "and"... three times: speech

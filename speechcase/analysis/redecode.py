@@ -20,10 +20,12 @@ Whisper can write (laughter, noise) gets nothing new.
 Whisper's other known failure is a loop: one phrase written over and over for the
 rest of a window ("I'm going to say that" 33 times over 29 s, most of the words
 0 s long, on a float32 transcript of a held-out talk, whose real sentences there
-were lost). A phrase of 2-8 words written at least four times in a row, not
-only filled pauses, is such a loop: its stretch is decoded again the same way,
-and its words replace the loop when they do not loop; when they loop again, the
-loop is cut to the phrase said once.
+were lost; "0 -0 -0 ..." 107 words over 20 s, where a framing sentence and a result were
+said). A phrase of 2-8 words written at least four times in a row, or one word
+written at least five times, not only filled pauses, is such a loop: its
+stretch is decoded again the same way, and its words replace the loop when they
+do not loop; when they loop again, the loop is cut to the phrase said once.
+Numbers count as words here ("0", ",000"), as Whisper loops on them too.
 """
 from __future__ import annotations
 
@@ -45,8 +47,11 @@ PAD = 0.2
 #: A phrase written this many times in a row is a loop; people repeat a word or two ("no, no, no"), a stuck
 #: phrase of several words four times over is Whisper's.
 MIN_LOOP_REPEATS = 4
-#: Longest phrase looked for (words); a loop's phrase is 2 words or more.
+#: Longest phrase looked for (words).
 MAX_LOOP_PHRASE = 8
+#: One word written this many times in a row is a loop. People say "no, no, no" or "very, very"; five times
+#: over is Whisper's ("0 -0 -0 ..." 107 times, ",000" 16 times, a misheard "mal" 6 times on the scripted talks).
+MIN_WORD_REPEATS = 5
 
 
 def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str | None = None,
@@ -75,24 +80,26 @@ def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str |
 
 
 def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
-                     max_phrase: int = MAX_LOOP_PHRASE) -> list[tuple[int, int, int]]:
+                     max_phrase: int = MAX_LOOP_PHRASE,
+                     min_word_repeats: int = MIN_WORD_REPEATS) -> list[tuple[int, int, int]]:
     """Where Whisper wrote one phrase over and over.
 
     Args:
         words: The transcript's words.
-        min_repeats: How many times in a row a phrase must be written.
-        max_phrase: The longest phrase looked for, in words (the shortest is 2).
+        min_repeats: How many times in a row a phrase of 2 words or more must be written.
+        max_phrase: The longest phrase looked for, in words.
+        min_word_repeats: How many times in a row a single word must be written.
 
     Returns:
         ``(first, stop, length)`` for each loop: the words ``[first, stop)`` repeat the phrase of ``length``
         words that starts at ``first`` (a phrase of filled pauses only is a hesitation, not a loop).
     """
-    norm = [normalise(w.text) for w in words]
+    norm = [_loop_token(w.text) for w in words]
     fillers = set(cue_lists()["filled_pause"]["words"])
     found, i = [], 0
     while i < len(norm):
         best = (0, 0)  # (words covered, phrase length)
-        for n in range(2, max_phrase + 1):
+        for n in range(1, max_phrase + 1):
             if i + n >= len(norm) or norm[i + n] != norm[i]:  # cheap test first: most words start no repeat
                 continue
             phrase = norm[i:i + n]
@@ -101,7 +108,7 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
             k = 1
             while norm[i + k * n:i + (k + 1) * n] == phrase:
                 k += 1
-            if k >= min_repeats and k * n > best[0]:
+            if k >= (min_word_repeats if n == 1 else min_repeats) and k * n > best[0]:
                 best = (k * n, n)
         if best[0]:
             found.append((i, i + best[0], best[1]))
@@ -109,6 +116,11 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
         else:
             i += 1
     return found
+
+
+def _loop_token(text: str) -> str:
+    """A word as loops are compared: lower case, letters, digits and apostrophes (``"-0"`` -> ``"0"``)."""
+    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
 
 
 def loop_stretches(words: list[Word]) -> list[Interval]:

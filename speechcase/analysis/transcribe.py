@@ -46,8 +46,8 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 #: steady voiced stretches; v4: loudness beside the pitch track; v5: lost stretches of speech decoded
 #: again, see ``redecode.py``; v6: there the hotwords' words do not count as written, and a stretch
 #: that copies them again is decoded without them; v7: a stretch Whisper filled with a loop is decoded
-#: again; v8: stretches decoded again by a model of their own, see ``fresh_model``), so cached transcripts
-#: from older versions are made again instead of lacking it.
+#: again; v8: stretches decoded again by a model of their own, see ``fresh_model``, and a loop of one word,
+#: or of numbers, found), so cached transcripts from older versions are made again instead of lacking it.
 TRANSCRIPT_VERSION = 8
 
 
