@@ -27,7 +27,7 @@ FILLERS = [
     ("I mean, nobody wants a range.", "i mean"),
     ("The push flow, I mean the notification, was new.", "i mean"),
     ("It worked, but, I mean, barely.", "i mean"),
-    ("So, the first thing we did was clean the logs.", "so"),
+    ("The data was, so, mostly clean.", "so"),
     ("So, um, we started with the data.", "so"),
     ("And so, we moved on to the model.", "so"),
     ("It was basically a lookup table.", "basically"),
@@ -99,6 +99,10 @@ NOT_FILLERS = [
     "The label was whether the user came back within a week.",
     "Basic features like recency and frequency did most of the work.",
     "The data was late, and so, and then we retrained anyway.",
+    # a "So" that opens a sentence said straight into its clause connects it to the one before (Whisper writes
+    # the comma either way)
+    "So, the first thing we did was clean the logs.",
+    "So we served the model in real time.",
     "We turned right, into a dead end with the old schema.",
     "The right, well-tested library saved us a week.",
     # a comparison or a quote right after "is"/"was" (tiny.en's text of a real recording: "MFA is like, putty.")
@@ -123,11 +127,29 @@ def test_each_filler_counted_once():
 
 
 
+def test_a_sentence_opening_so_set_off_by_a_pause_is_a_filler():
+    def so_opening(pause_after: float) -> list[str]:
+        words, t = [], 0.0
+        for k, text in enumerate("It was late. So, [gap] the model waited.".split()):
+            if text == "[gap]":
+                t += pause_after - 0.05
+                continue
+            words.append(Word(text, t, t + 0.25, 0.9))
+            t += 0.3 if k != 2 else 0.8  # the sentence gap
+        parsed = parse(words)
+        return [f.text for f in discourse_fillers(words, parsed, build_sentences(words, parsed.sentence_starts))]
+
+    assert so_opening(0.4) == ["so"]
+    assert so_opening(0.1) == []
+
+
 def test_rules_on_real_transcripts():
-    """tiny.en's words on our training talks. A "so" the script joins to its clause with a comma comes out as
-    "... a day. So, we sampled", said with no pause before it (0.10-0.28 s here): not a filler; a "So" that opens
-    the script's next sentence follows the sentence gap (0.5-0.8 s): a filler. "...instead. I mean, it might
-    have been enough": the comma makes it a filler, though "I mean it" is literal."""
+    """tiny.en's words on our scripted talks. A "so" the script joins to its clause with a comma comes out as
+    "... a day. So, we sampled", said with no pause before it (0.10-0.28 s here): not a filler. A "So" that opens
+    the script's next sentence and goes straight on into its clause (no pause after it) is a connective,
+    whether or not the script marks it: the scripts' writers marked 6 of the 30 such openers on 64 talks.
+    "...instead. I mean, it might have been enough": the comma makes it a filler, though "I mean it" is
+    literal."""
     import json
 
     from conftest import DATA
@@ -138,4 +160,4 @@ def test_rules_on_real_transcripts():
         words = [Word(w["text"], w["start"], w["end"], w["probability"]) for w in excerpt["words"]]
         parsed = parse(words)
         found = [f.text for f in discourse_fillers(words, parsed, build_sentences(words, parsed.sentence_starts))]
-        assert found == excerpt["fillers"], (excerpt["script"], found)
+        assert found == excerpt.get("found", excerpt["fillers"]), (excerpt["script"], found)

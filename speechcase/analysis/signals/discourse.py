@@ -56,6 +56,13 @@ class _Context:
         off from it: "so that", "I mean it", but not "I mean, it was"."""
         return not self.words[j].text.endswith(",") and self.word(j + 1) in self.lists[words]
 
+    def set_off_after(self, j: int) -> bool:
+        """A pause of ``SET_OFF_GAP`` or a filled pause right after word ``j``, or the transcript's end: what the
+        speaker did, not the comma Whisper wrote."""
+        if j + 1 >= len(self.words):
+            return True
+        return self.word(j + 1) in self.filled or self.words[j + 1].start - self.words[j].end >= SET_OFF_GAP
+
     def break_after(self, j: int) -> bool:
         """Sentence end, a comma or pause after word ``j``, or a filled pause just after."""
         if j in self.sentence_end or j + 1 >= len(self.words):
@@ -95,6 +102,8 @@ def _so(c: _Context, i: int, j: int) -> bool:
         return False  # "and so, and then": a run-on chain, measured as rambling, not as a filler
     if c.runs_on(i):
         return False  # "...a day. So, we sampled...": Whisper's full stop, the speaker's "..., so we sampled"
+    if i in c.sentence_start and not (j in c.sentence_end or c.set_off_after(j)):
+        return False  # "So, we served the model": Whisper's comma, a connective said straight into its clause
     return c.break_after(j) and (c.break_before(i) or c.word(i - 1) in ("and", "but"))
 
 
