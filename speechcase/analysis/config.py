@@ -37,6 +37,7 @@ class SectionSettings:
     comparison_words: tuple[str, ...] = ()
     comparison_ranges: tuple[str, ...] = ()
     overrun_weight: float = 0.0
+    close_exit_penalty: float = 0.0
 
     def min_section(self, talk_seconds: float) -> float:
         """Shortest allowed section for a talk of this length."""

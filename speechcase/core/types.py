@@ -511,6 +511,9 @@ class SectionSpec:
     #: Whether speakers often run far over the section's target (the case-study's modeling): segmentation then
     #: does not pull a long section back toward the target; the balance flags still report it.
     overrun_common: bool = False
+    #: Whether the section closes the talk (the case-study's reflection): once a talk reaches it, it is not
+    #: expected to go on to another section, so segmentation makes leaving it cost more.
+    closes_talk: bool = False
 
 
 @dataclass(frozen=True)

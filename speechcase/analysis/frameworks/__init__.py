@@ -72,7 +72,7 @@ def parse_framework(text: str, origin: str) -> Framework:
         need(isinstance(purpose, str), f"section '{s['id']}': 'purpose' must be text")
         need(bool(purpose.strip() or texts["cues"] or texts["examples"]),
              f"section '{s['id']}' needs a purpose, cues or examples, or it can never be recognised")
-        flags = {key: s.get(key, False) for key in ("compares_numbers", "overrun_common")}
+        flags = {key: s.get(key, False) for key in ("compares_numbers", "overrun_common", "closes_talk")}
         for key, value in flags.items():
             need(isinstance(value, bool), f"section '{s['id']}': '{key}' must be true or false")
         specs.append(SectionSpec(s["id"], str(s.get("title", s["id"])), purpose.strip(),

@@ -187,7 +187,9 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     end = sentences[-1].end
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
     evidence = np.log(np.maximum(probs, 1e-12))
-    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty)
+    closing = tuple(k for k, spec in enumerate(framework.sections) if spec.closes_talk)
+    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty, closing,
+                       settings.close_exit_penalty)
     prior: OrderPrior | PreviewPrior = order
     duration = duration_prior(framework, end - starts[0], settings.duration_weight, settings.overrun_weight)
     ids = [spec.id for spec in framework.sections]

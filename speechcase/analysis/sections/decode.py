@@ -27,11 +27,16 @@ class OrderPrior:
     skip: float        # per section skipped when moving forward
     back: float        # moving to any earlier section
     late_start: float  # per section skipped before the first segment
+    closing: tuple[int, ...] = ()  # sections that close the talk ...
+    close_exit: float = 0.0        # ... and what leaving one costs, on top of the move itself
 
     def transitions(self, k: int) -> np.ndarray:
         """``[k, k]`` log-scores of going from section ``a`` (row) to section ``b`` (column)."""
         a, b = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
         scores = np.where(b > a, -self.skip * (b - a - 1), -self.back).astype(float)
+        for c in self.closing:
+            if c < k:
+                scores[c] -= self.close_exit
         np.fill_diagonal(scores, -np.inf)  # a segment never continues as itself
         return scores
 

@@ -180,6 +180,8 @@ def frameworks(name: str | None) -> None:
             click.echo("    a sentence that sets numbers against each other counts for this section")
         if s.overrun_common:
             click.echo("    speakers often run over this section: a long one is not pulled back to the target")
+        if s.closes_talk:
+            click.echo("    talks end with this section: a talk that reaches it is not expected to leave it")
     if fw.preview:
         click.echo(f"\nA talk may also give {fw.preview} in brief between {fw.sections[0].id} and {fw.sections[1].id} "
                    "(results up front); that is not out of order.")
