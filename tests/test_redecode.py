@@ -169,3 +169,23 @@ def test_a_window_whisper_filled_with_a_loop_is_decoded_again(tmp_path):
     back = [normalise(w.text) for w in mended.words if 29 <= w.start < 46]
     assert len(back) >= 0.8 * len(said)
     assert len({normalise(w.text) for w in said} & set(back)) >= 0.6 * len({normalise(w.text) for w in said})
+
+
+def test_stretches_are_decoded_again_on_the_takes_device():
+    """A take transcribed on a GPU (``--device cuda``, float16 by default) has its lost stretches decoded there too:
+    a CPU model cannot run float16 and refused the take. Here, with no GPU, asking for one is refused as such."""
+    import ctranslate2
+
+    from speechcase.analysis.audio import load_audio
+    from speechcase.analysis.redecode import redecode_unwritten
+    from speechcase.analysis.transcribe import DecodeOptions, resolve_model
+    from speechcase.core.errors import ModelUnavailable
+    from speechcase.core.types import Transcript
+
+    if ctranslate2.get_cuda_device_count():
+        pytest.skip("a GPU is visible: the refusal this checks does not happen")
+    transcript = Transcript.from_dict(json.loads((DATA / "transcript_sample.json").read_text()))
+    lost = replace(transcript, words=[], speech=[Interval(0.0, 8.0)])  # 8 s of speech, not a word written
+    with pytest.raises(ModelUnavailable, match="--device cuda needs an NVIDIA GPU"):
+        redecode_unwritten(lost, load_audio(DATA / "hesitations_14s.flac"), resolve_model(None), DecodeOptions(),
+                           "float16", 0, "cuda")

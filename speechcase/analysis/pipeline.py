@@ -243,7 +243,8 @@ def _transcribe_audio(audio, model, options: AnalyzeOptions, timer: StageTimer,
         prosody, stretches = beside.result()
     transcript = replace(with_speech(transcript, speech), prosody=prosody, voiced_stretches=stretches)
     with timer.stage("redecode"):
-        return redecode_unwritten(transcript, audio, model, options.decode, options.compute_type, options.threads)
+        return redecode_unwritten(transcript, audio, model, options.decode, options.compute_type, options.threads,
+                                  options.device)
 
 
 def import_for_threads() -> None:

@@ -153,13 +153,14 @@ def cut_loops(words: list[Word]) -> list[Word]:
 
 
 def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice, options: DecodeOptions,
-                       compute_type: str = "int8", threads: int = 0) -> Transcript:
+                       compute_type: str = "int8", threads: int = 0, device: str = "cpu") -> Transcript:
     """The transcript with every unwritten stretch of speech decoded again (see the module docstring).
 
     Args:
         transcript: Whisper's transcript with its voice-activity regions (:func:`with_speech` applied).
         audio: The decoded recording.
-        model, options, compute_type, threads: As for :func:`~speechcase.analysis.transcribe.transcribe`.
+        model, options, compute_type, threads, device: As for :func:`~speechcase.analysis.transcribe.transcribe`
+            (the stretches are decoded where the take was: float16, the GPU's default, does not run on a CPU).
 
     Returns:
         The same transcript when nothing was lost or looped; otherwise one whose words inside each lost stretch
@@ -173,7 +174,7 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
             if not any(loop.start <= s.start and s.end <= loop.end for loop in looped)]
     if not lost and not looped:
         return transcript
-    whisper = fresh_model(model.load, compute_type, threads)  # it may sample: the same words in any process
+    whisper = fresh_model(model.load, compute_type, threads, device)  # it may sample: the same words in any process
     words = list(transcript.words)
     for stretch in sorted([*lost, *looped], key=lambda s: s.start):
         new = _decode(whisper, audio, stretch, options, speech)
