@@ -33,6 +33,7 @@ from dataclasses import replace
 
 from speechcase.analysis.audio import Audio
 from speechcase.analysis.signals.fillers import cue_lists
+from speechcase.analysis.signals.rambling import norm_word
 from speechcase.analysis.text import normalise
 from speechcase.analysis.transcribe import DecodeOptions, ModelChoice, decode_kwargs, drop_phantom_words, fresh_model
 from speechcase.core.spans import seconds_covered
@@ -94,7 +95,7 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
         ``(first, stop, length)`` for each loop: the words ``[first, stop)`` repeat the phrase of ``length``
         words that starts at ``first`` (a phrase of filled pauses only is a hesitation, not a loop).
     """
-    norm = [_loop_token(w.text) for w in words]
+    norm = [norm_word(w.text) for w in words]  # digits kept: "-0" is "0", and a loop of numbers is a loop
     fillers = set(cue_lists()["filled_pause"]["words"])
     found, i = [], 0
     while i < len(norm):
@@ -116,11 +117,6 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
         else:
             i += 1
     return found
-
-
-def _loop_token(text: str) -> str:
-    """A word as loops are compared: lower case, letters, digits and apostrophes (``"-0"`` -> ``"0"``)."""
-    return "".join(ch for ch in text.lower() if ch.isalnum() or ch == "'")
 
 
 def loop_stretches(words: list[Word]) -> list[Interval]:

@@ -65,10 +65,8 @@ class _Context:
 
     def break_after(self, j: int) -> bool:
         """Sentence end, a comma or pause after word ``j``, or a filled pause just after."""
-        if j in self.sentence_end or j + 1 >= len(self.words):
-            return True
-        return (self.words[j].text.endswith((",", ";", ":", "...", "-", ".", "?", "!"))
-                or self.word(j + 1) in self.filled or self.words[j + 1].start - self.words[j].end >= SET_OFF_GAP)
+        return (j in self.sentence_end or self.words[j].text.endswith((",", ";", ":", "...", "-", ".", "?", "!"))
+                or self.set_off_after(j))
 
 
 def _like(c: _Context, i: int, j: int) -> bool:
