@@ -25,20 +25,30 @@ class _Page(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict]] = []
         self.scripts: list[tuple[dict, str]] = []
+        self.texts: list[tuple[str, str]] = []  # (class of the innermost <span>, its text), in page order
         self._in_script: dict | None = None
+        self._span: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag == "span":
+            self._span.append(dict(attrs).get("class") or "")
+            self.texts.append((self._span[-1], ""))
         if tag == "script":
             self._in_script = dict(attrs)
             self.scripts.append((self._in_script, ""))
 
     def handle_data(self, data):
+        if self._span and self.texts:
+            cls, text = self.texts[-1]
+            self.texts[-1] = (cls, text + data)
         if self._in_script is not None:
             attrs, text = self.scripts[-1]
             self.scripts[-1] = (attrs, text + data)
 
     def handle_endtag(self, tag):
+        if tag == "span" and self._span:
+            self._span.pop()
         if tag == "script":
             self._in_script = None
 
@@ -108,7 +118,8 @@ def test_analyze_writes_a_self_contained_dashboard(rambling):
             assert _escaped(flag[field]) in text
     # six verdict lines and one transcript row per sentence
     assert len([a for t, a in page.tags if t == "li" and "verdict" in a.get("class", "")]) == 6
-    assert len([a for t, a in page.tags if t == "li" and a.get("class") == "sentence"]) == len(doc["sentences"])
+    assert len([a for t, a in page.tags if t == "li" and "sentence" in a.get("class", "").split()]) == len(
+        doc["sentences"])
     assert text.count('<mark class="filler') >= len([f for f in doc["fillers"] if f["source"] == "asr"])
 
 
@@ -354,3 +365,52 @@ def test_split_tokens_read_as_one_word_in_the_dashboard_and_the_review_excerpts(
     assert "$400 ,000" not in page and "gradient -boosted" not in page
     assert doc.excerpt(0, doc.duration).startswith("We saved $400,000 a year with gradient-boosted trees.")
     assert doc.summary.words == analysis_document(analysis)["summary"]["words"]  # the count is unchanged
+
+
+def test_uncertain_sections_are_shown_where_they_are():
+    """tiny.en's transcript of a model-heavy scripted talk (tests/data/transcript_modelheavy.json), analysed: the
+    sentences whose section has a probability under the dashboard's `unsure_below` are hatched on the timeline,
+    say so in their hover and the transcript, and their stretches are named in the structure verdict. A document
+    written without the probabilities (an older speechcase) shows none of it. The analysis document carries the
+    probability of every sentence and still validates against its schema."""
+    from importlib import resources
+
+    import jsonschema
+    from conftest import DATA
+
+    from speechcase.analysis.document import analysis_document
+    from speechcase.analysis.frameworks import load_framework
+    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+    from speechcase.core.types import Transcript
+    from speechcase.views.dashboard import render_dashboard
+    from speechcase.views.dashboard.settings import default_settings
+
+    transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy.json"))
+    raw = analysis_document(analyze_transcript(transcript, load_framework("case-study"), AnalyzeOptions(use_cache=False)))
+    schema = json.loads(resources.files("speechcase.schemas").joinpath("analysis-v1.schema.json").read_text())
+    jsonschema.validate(raw, schema)
+    below = default_settings().unsure_below
+    unsure = [k for k, s in enumerate(raw["sentences"]) if s["section_confidence"] < below]
+    assert 0 < len(unsure) < len(raw["sentences"]) // 2
+
+    page = parse_page(render_dashboard(read_document(raw)))
+    rows = [a for t, a in page.tags if t == "li" and "sentence" in a.get("class", "").split()]
+    assert [k for k, a in enumerate(rows) if "unsure" in a["class"].split()] == unsure
+    assert "(uncertain: 41%)" in rows[unsure[-1]]["title"]
+    lane = next(t for t in page_data(page)["timeline"]["data"] if t.get("name") == "Sentences")
+    assert [k for k, shape in enumerate(lane["marker"]["pattern"]["shape"]) if shape] == unsure
+    assert "uncertain: 41%" in lane["hovertext"][unsure[-1]]
+    structure = next(v for v in verdict_texts(page) if v.startswith("4 of 6 sections"))
+    assert "The section is uncertain at 1:25\u20131:57, 2:15\u20132:23" in structure
+
+    for sentence in raw["sentences"]:
+        del sentence["section_confidence"]
+    older = render_dashboard(read_document(raw))
+    assert "uncertain:" not in older and "The section is uncertain" not in older
+    lane = next(t for t in page_data(parse_page(older))["timeline"]["data"] if t.get("name") == "Sentences")
+    assert not any(lane["marker"]["pattern"]["shape"])
+
+
+def verdict_texts(page: _Page) -> list[str]:
+    """The text of each verdict line, from the page's HTML."""
+    return [text for cls, text in page.texts if "verdict-text" in cls.split()]

@@ -10,7 +10,7 @@ from speechcase.analysis.flags.sections import section_flags
 from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.sections import balance, continues_thought, duration_prior
 from speechcase.analysis.sections.cues import keyword_scores
-from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, runs
+from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, posteriors, runs
 from speechcase.analysis.text import build_sentences, parse
 from speechcase.core.errors import BadFramework
 from speechcase.core.types import Pacing, SectionSpan, Word
@@ -123,6 +123,58 @@ def test_decoding_with_a_preview_state_is_exact(seed):
     labels = decode(evidence, starts, end, 4.0, prior, duration, start_cost)
     found = _score(labels, evidence, starts, end, prior, duration, start_cost)
     assert found == pytest.approx(_brute_force(evidence, starts, end, 4.0, prior, duration, start_cost))
+
+
+def _enumerated_posteriors(evidence, starts, end, min_seconds, prior, duration, start_cost):
+    """Each sentence's label probabilities, summed over every allowed labelling weighted by exp(its score)."""
+    import itertools
+
+    n, k = evidence.shape
+    bounds = np.append(starts, end)
+    scored = [(np.array(labels), _score(np.array(labels), evidence, starts, end, prior, duration, start_cost))
+              for labels in itertools.product(range(k), repeat=n)
+              if len(segments := runs(np.array(labels))) == 1
+              or min(bounds[stop] - bounds[first] for first, stop, _ in segments) >= min_seconds]
+    scores = np.array([score for _, score in scored])
+    weights = np.exp(scores - scores[np.isfinite(scores)].max())
+    marginals = np.zeros((n, k))
+    for (labels, _), w in zip(scored, weights):
+        marginals[np.arange(n), labels] += w
+    return marginals / weights.sum()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_probabilities_are_exact(seed):
+    """Forward-backward over segments gives what enumerating every segmentation gives, preview state and
+    closing section included; and the decoder's labels are then the most probable segmentation's."""
+    rng = np.random.default_rng(200 + seed)
+    k = 4 if seed % 2 else 3
+    evidence = np.log(rng.dirichlet(np.ones(k), size=6)) * 2
+    starts = np.cumsum(rng.uniform(2, 6, size=6)) - 2
+    end = starts[-1] + 3
+    base = OrderPrior(skip=1.0, back=3.0, late_start=1.0, closing=(2,), close_exit=2.0)
+    prior = PreviewPrior(base, 2, 1.5) if k == 4 else base
+    weights = rng.uniform(0, 2, size=k)
+    duration = lambda seconds: -weights[None, :] * np.log1p(np.abs(seconds[:, None] - 8.0))  # noqa: E731
+    start_cost = rng.choice([0.0, 0.0, 2.0], size=6)
+    found = posteriors(evidence, starts, end, 5.0, prior, duration, start_cost)
+    assert found == pytest.approx(_enumerated_posteriors(evidence, starts, end, 5.0, prior, duration, start_cost),
+                                  abs=1e-9)
+    assert found.sum(axis=1) == pytest.approx(np.ones(6))
+
+
+def test_label_probabilities_fall_where_the_evidence_is_split():
+    """Clear sentences are sure of their section; where two sections' evidence is even, the sentences between
+    them are not."""
+    labels = [0] * 4 + [1] * 4 + [2] * 4
+    evidence = _evidence(labels)
+    evidence[3:5] = np.log([[0.45, 0.45, 0.05, 0.05]] * 2)  # the move from the first to the second is not marked
+    starts = np.arange(len(labels)) * 5.0
+    sure = posteriors(evidence, starts, len(labels) * 5.0, 12.0, PRIOR)
+    decoded = decode(evidence, starts, len(labels) * 5.0, 12.0, PRIOR)
+    own = sure[np.arange(len(labels)), decoded]
+    assert own[[0, 1, 9, 10, 11]].min() > 0.99
+    assert own[3:5].max() < 0.9
 
 
 def test_a_preview_sits_only_between_the_first_and_second_sections():
@@ -474,3 +526,25 @@ def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it():
     assert [by_start[t] for t in (85, 94, 102)] == ["modeling"] * 3  # calibration, trade-off, the aside
     spans, by_start = labelled(0.0)
     assert spans[-2:] == ["reflection", "evaluation"] and by_start[102] == "reflection" and by_start[85] == "evaluation"
+
+
+def test_the_sections_say_where_they_are_unsure():
+    """The same real transcript: each sentence carries the probability of its own section. The two garbled
+    sentences of lessons that close the talk, read as evaluation, and the stretch where modeling's calibration
+    and trade-offs give way to evaluation are uncertain; the opening and the comparison of two precisions are
+    sure. A span's confidence is its sentences' probability, weighted by time."""
+    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+    from speechcase.core.types import Transcript
+
+    transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy.json"))
+    result = analyze_transcript(transcript, load_framework("case-study"), AnalyzeOptions(use_cache=False))
+    sure = {round(s.start): s.section_confidence for s in result.sentences}
+    assert all(0.0 <= p <= 1.0 for p in sure.values())
+    assert sure[135] < 0.5 and sure[139] < 0.5  # "Looking back, ...": reflection, read as evaluation
+    assert max(sure[t] for t in (91, 94, 102)) < 0.9  # modeling's tail, next to evaluation
+    assert min(sure[t] for t in (0, 8, 129)) > 0.99  # the opening; "0.63 against 0.22 for the block list"
+    for span in result.sections:
+        inside = [s for s in result.sentences if span.start <= s.start < span.end]
+        times = np.diff([s.start for s in inside] + [span.end])
+        expected = sum(s.section_confidence * t for s, t in zip(inside, times)) / times.sum()
+        assert span.confidence == pytest.approx(expected, abs=0.002)

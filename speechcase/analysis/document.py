@@ -37,6 +37,7 @@ def analysis_document(analysis: Analysis, source_path: str | None = None) -> dic
                           "seconds": t.transcription.seconds},
         "words": [asdict(w) for w in words],
         "sentences": [{"start": s.start, "end": s.end, "text": s.text, "section": s.section,
+                       **({} if s.section_confidence is None else {"section_confidence": s.section_confidence}),
                        "words": [s.first_word, s.last_word]} for s in analysis.sentences],
         "framework": {"id": analysis.framework.id, "title": analysis.framework.title,
                       "sections": [{"id": s.id, "title": s.title, "target_share": list(s.target_share)}

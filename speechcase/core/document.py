@@ -260,6 +260,21 @@ class AnalysisDocument:
                 return spec.title or section_id
         return section_id.replace("_", " ").capitalize()
 
+    def unsure_stretches(self, below: float) -> list[tuple[float, float]]:
+        """``(start, end)`` of each run of consecutive sentences whose section has a probability under ``below``
+        (``section_confidence``); none for a document written without it."""
+        stretches: list[tuple[float, float]] = []
+        last = -2
+        for k, s in enumerate(self.sentences):
+            if s.section_confidence is None or s.section_confidence >= below:
+                continue
+            if k == last + 1 and stretches:
+                stretches[-1] = (stretches[-1][0], s.end)
+            else:
+                stretches.append((s.start, s.end))
+            last = k
+        return stretches
+
     def is_segmented(self) -> bool:
         """Whether any part of the talk was assigned to a section of its framework."""
         ids = {spec.id for spec in self.framework.sections}
@@ -306,8 +321,9 @@ def _read(doc: dict[str, Any]) -> AnalysisDocument:
     sentences = []
     for s in doc["sentences"]:
         first, last = s.get("words", (0, 0))
+        confidence = s.get("section_confidence")
         sentences.append(Sentence(int(first), int(last), float(s["start"]), float(s["end"]), str(s["text"]),
-                                  str(s["section"])))
+                                  str(s["section"]), None if confidence is None else float(confidence)))
     fw = doc["framework"]
     framework = Framework(str(fw["id"]), str(fw.get("title") or fw["id"]),
                           [SectionSpec(str(s["id"]), str(s.get("title", s["id"])), "", _pair(s["target_share"]))

@@ -249,6 +249,9 @@ class Sentence:
     end: float
     text: str
     section: str = "unsegmented"
+    #: How sure the section stage is of ``section``: its probability over every segmentation weighed (None when
+    #: not segmented, or read from a document written without it).
+    section_confidence: float | None = None
 
     @property
     def word_count(self) -> int:

@@ -35,7 +35,8 @@ class AnalysisFrames:
 
     Attributes:
         words: one row per transcript word: ``text, start, end, probability, sentence, section``.
-        sentences: ``start, end, duration, section, words, text`` (split tokens joined for reading).
+        sentences: ``start, end, duration, section, section_confidence, words, text`` (split tokens joined for
+            reading; ``section_confidence`` is the probability of ``section``, NaN in documents written without it).
         fillers: ``text, kind, source, start, end``.
         pauses: ``start, end, duration, kind``.
         sections: the spans of the talk: ``section, title, start, end, duration, confidence``.
@@ -75,9 +76,11 @@ def frames(analysis: AnalysisDocument | Analysis | str | Path) -> AnalysisFrames
     words["section"] = [doc.sentences[k].section if k >= 0 else None for k in sentence_of]
     sentences = pd.DataFrame(
         [{"start": s.start, "end": s.end, "duration": round(s.end - s.start, 3), "section": s.section,
+          "section_confidence": float("nan") if s.section_confidence is None else s.section_confidence,
           "words": s.last_word - s.first_word,
           "text": reading_text(w.text for w in doc.words[s.first_word:s.last_word]) or s.text}
-         for s in doc.sentences], columns=["start", "end", "duration", "section", "words", "text"])
+         for s in doc.sentences],
+        columns=["start", "end", "duration", "section", "section_confidence", "words", "text"])
     return AnalysisFrames(
         words=words,
         sentences=sentences,

@@ -7,6 +7,7 @@ from typing import Any
 from speechcase.core.document import AnalysisDocument, EnergyNumbers, RamblingTotals, Summary
 from speechcase.core.formatting import format_duration
 from speechcase.core.types import SEVERITIES
+from speechcase.views.dashboard.settings import default_settings
 
 
 def summary_lines(doc: AnalysisDocument, input_name: str, elapsed: float, from_cache: bool = False) -> list[str]:
@@ -84,9 +85,13 @@ def _wording_text(numbers: Summary) -> str:
 
 
 def _balance_text(doc: AnalysisDocument) -> str:
-    """``framing 12% ok, data 31% over, ...`` in framework order."""
+    """``framing 12% ok, data 31% over, ...`` in framework order, then where the section is uncertain."""
     marks = {"ok": "", "under": " (under)", "over": " (over)", "missing": " (missing)"}
-    return f"{doc.framework.id}: " + ", ".join(f"{r.section} {r.share:.0%}{marks[r.status]}" for r in doc.balance)
+    text = f"{doc.framework.id}: " + ", ".join(f"{r.section} {r.share:.0%}{marks[r.status]}" for r in doc.balance)
+    unsure = doc.unsure_stretches(default_settings().unsure_below)
+    if unsure:
+        text += "; uncertain at " + ", ".join(f"{format_duration(a)}-{format_duration(b)}" for a, b in unsure)
+    return text
 
 
 def _rambling_text(soc: RamblingTotals) -> str:

@@ -24,7 +24,7 @@ from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
 from speechcase.analysis.sections.cues import comparison_scores, keyword_scores, prototype_similarity, sentence_vectors
-from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, runs
+from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, posteriors, runs
 from speechcase.analysis.signals.rambling import norm_word, opening
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
@@ -202,17 +202,22 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     start_cost = settings.continuation_penalty * np.array(
         [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
          for s, gap in zip(sentences, gaps)], dtype=float)
-    labels = decode(evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior,
-                    duration, start_cost)
+    model = (evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior, duration,
+             start_cost)
+    labels = decode(*model)
+    sure = posteriors(*model)
     if preview is not None:
         labels[labels == len(ids)] = preview
+        sure[:, preview] += sure[:, len(ids)]
+    sure = sure[np.arange(len(labels)), labels]  # the probability of each sentence's own label
     spans = []
     for first, stop, k in runs(labels):
         span_end = sentences[stop].start if stop < len(sentences) else end
         w = weights[first:stop]
-        confidence = float((probs[first:stop, k] * w).sum() / max(w.sum(), 1e-9))
+        confidence = float((sure[first:stop] * w).sum() / max(w.sum(), 1e-9))
         spans.append(SectionSpan(ids[k], sentences[first].start, span_end, round(confidence, 3)))
-    labelled = [replace(s, section=ids[k]) for s, k in zip(sentences, labels.tolist())]
+    labelled = [replace(s, section=ids[k], section_confidence=round(float(p), 3))
+                for s, k, p in zip(sentences, labels.tolist(), sure)]
     return labelled, spans
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,7 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
     n, k = evidence.shape
     if n == 0:
         return np.zeros(0, dtype=int)
-    bounds = np.append(np.asarray(starts, dtype=float), end)  # bounds[i]: start of sentence i; bounds[n]: end
-    cum = np.vstack([np.zeros(k), np.cumsum(evidence, axis=0)])  # cum[j] = evidence of sentences [0, j)
+    segment_scores = _SegmentScores(evidence, starts, end, min_seconds, duration)
     trans = prior.transitions(k)
     starting = np.zeros(n) if start_cost is None else np.asarray(start_cost, dtype=float)
     labels_k = np.arange(k)
@@ -117,20 +117,14 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
     came_from = np.full((n + 1, k, 2), -1, dtype=int)  # (segment start i, previous label) for backtracking
     best = np.full(k, -np.inf)
     for j in range(1, n + 1):
-        length = bounds[j] - bounds[:j]          # the segment [i, j) for every start i < j
-        scores = entry[:j] + cum[j]
-        if duration is not None:
-            scores = scores + duration(length)
-        too_short = length < min_seconds
-        too_short[0] &= j < n                    # the whole talk is one segment even when short
-        scores[too_short] = -np.inf
+        scores = segment_scores.shaped(entry[:j] + segment_scores.cum[j], j)
         start = np.argmax(scores, axis=0)
         best = scores[start, labels_k]           # best[s]: sentences [0, j) with the last segment labelled s
         came_from[j] = np.stack([start, entry_prev[start, labels_k]], axis=1)
         if j < n:
             via = best[:, None] + trans          # [previous label, label]
             prev = np.argmax(via, axis=0)
-            entry[j] = via[prev, labels_k] - cum[j] - starting[j]
+            entry[j] = via[prev, labels_k] - segment_scores.cum[j] - starting[j]
             entry_prev[j] = prev
 
     labels = np.zeros(n, dtype=int)
@@ -140,6 +134,83 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
         labels[i:j] = s
         j, s = int(i), int(prev)
     return labels
+
+
+def posteriors(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
+               prior: OrderPrior | PreviewPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None,
+               start_cost: np.ndarray | None = None) -> np.ndarray:
+    """Probability of each label for each sentence, summed over every segmentation the decoder weighs.
+
+    The same model as :func:`decode` (arguments alike), read as a distribution over segmentations: each one's
+    probability is proportional to the exponential of its score. Forward-backward over segments, exact, O(n^2 k)
+    like the decoder.
+
+    Why: the best segmentation says where the sections are, not how sure that is. Where two readings score
+    alike (a transition the speaker did not mark, garbled words), the label's probability falls, so the analysis
+    can say which stretches are uncertain instead of presenting every boundary as fact (docs/accuracy.md has
+    the calibration on the evaluation talks).
+
+    Returns
+    -------
+    float array [n_sentences, n_labels], rows summing to 1.
+    """
+    n, k = evidence.shape
+    if n == 0:
+        return np.zeros((0, k))
+    segment_scores = _SegmentScores(evidence, starts, end, min_seconds, duration)
+    trans = prior.transitions(k)
+    starting = np.zeros(n) if start_cost is None else np.asarray(start_cost, dtype=float)
+    # entry[i, s]: log-sum over segmentations of [0, i) with a segment labelled s starting at i (start cost paid)
+    entry = np.full((n + 1, k), -np.inf)
+    entry[0] = prior.initial(k)
+    for j in range(1, n):
+        finished = logsumexp(entry[:j] + segment_scores.ending_at(j), axis=0)  # a segment labelled s ends at j
+        entry[j] = logsumexp(finished[:, None] + trans, axis=0) - starting[j]
+    # after[j, s]: log-sum over the rest of the talk once a segment labelled s ends at j; segments are visited
+    # by their end, last first, so every segment starting at j has been added to from_start[j] when j is reached
+    after = np.full((n + 1, k), -np.inf)
+    after[n] = 0.0
+    from_start = np.full((n + 1, k), -np.inf)
+    total = logsumexp(entry[:n] + segment_scores.ending_at(n), axis=0)
+    log_z = float(logsumexp(total, axis=0))
+    spread = np.zeros((n + 1, k))  # probability of each segment [i, j) added at i and taken off at j
+    for j in range(n, 0, -1):
+        if j < n:
+            after[j] = logsumexp(trans + (from_start[j] - starting[j])[None, :], axis=1)
+        inner = segment_scores.ending_at(j) + after[j]      # [j, k]: the segment [i, j) and what follows
+        from_start[:j] = np.logaddexp(from_start[:j], inner)
+        p = np.exp(entry[:j] + inner - log_z)
+        spread[:j] += p
+        spread[j] -= p.sum(axis=0)
+    marginals = np.clip(np.cumsum(spread, axis=0)[:n], 0.0, 1.0)
+    return marginals / np.maximum(marginals.sum(axis=1, keepdims=True), 1e-12)
+
+
+class _SegmentScores:
+    """Scores of every segment ``[i, j)``: its sentences' evidence, its length's duration score, and ``-inf``
+    where it is shorter than the shortest allowed section (the whole talk excepted)."""
+
+    def __init__(self, evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
+                 duration: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        self.n = evidence.shape[0]
+        self.bounds = np.append(np.asarray(starts, dtype=float), end)  # bounds[i]: start of sentence i; [n]: end
+        self.cum = np.vstack([np.zeros(evidence.shape[1]), np.cumsum(evidence, axis=0)])  # evidence of [0, j)
+        self.min_seconds = min_seconds
+        self.duration = duration
+
+    def ending_at(self, j: int) -> np.ndarray:
+        """``[j, k]``: the score of the segment ``[i, j)`` for every start ``i < j`` and label."""
+        return self.shaped(self.cum[j] - self.cum[:j], j)
+
+    def shaped(self, scores: np.ndarray, j: int) -> np.ndarray:
+        """``scores`` ``[j, k]`` of the segments ending at ``j`` plus their length's score, ``-inf`` where too short."""
+        length = self.bounds[j] - self.bounds[:j]
+        if self.duration is not None:
+            scores = scores + self.duration(length)
+        too_short = length < self.min_seconds
+        too_short[0] &= j < self.n  # the whole talk is one segment even when short
+        scores[too_short] = -np.inf
+        return scores
 
 
 def runs(labels: np.ndarray) -> list[tuple[int, int, int]]:

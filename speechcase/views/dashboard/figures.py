@@ -172,13 +172,18 @@ def _section_traces(talk: Talk, colours: dict[str, str]) -> list[dict[str, Any]]
 
 
 def _sentence_trace(talk: Talk, colours: dict[str, str], settings: DashboardSettings) -> dict[str, Any]:
+    """One bar per sentence; a sentence whose section is uncertain (``unsure_below``) is hatched and says so."""
     sentences = talk.sentences
+    unsure = [s.section_confidence is not None and s.section_confidence < settings.unsure_below for s in sentences]
     return _bar(
         SENTENCES, [s.start for s in sentences], [s.end for s in sentences], name="Sentences",
-        marker={"color": ["#B8C2CC" if k % 2 else "#8D99A6" for k in range(len(sentences))], "line": {"width": 0}},
-        hovertext=[f"<b>{format_duration(s.start)}</b> \u00b7 {html.escape(talk.section_title(s.section))}<br>"
+        marker={"color": ["#B8C2CC" if k % 2 else "#8D99A6" for k in range(len(sentences))], "line": {"width": 0},
+                "pattern": {"shape": ["x" if u else "" for u in unsure], "fgcolor": "#5A6470", "size": 6}},
+        hovertext=[f"<b>{format_duration(s.start)}</b> \u00b7 {html.escape(talk.section_title(s.section))}"
+                   + (f" <i>(uncertain: {s.section_confidence:.0%})</i>" if u and s.section_confidence is not None
+                      else "") + "<br>"
                    f"{hover(reading_text(w.text for w in talk.words[s.first_word:s.last_word]) or s.text, settings.max_hover_chars)}"
-                   for s in sentences],
+                   for s, u in zip(sentences, unsure)],
         customdata=[s.start for s in sentences], meta="seek")
 
 

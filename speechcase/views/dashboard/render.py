@@ -96,7 +96,7 @@ def render_dashboard(talk: Talk, audio: AudioLink | None = None,
         "allocation_note": "" if talk.is_segmented() else (
             '<p class="note">Sections were not detected in this talk, so the time per section is not measured '
             "yet; the boxes show each section's target range.</p>"),
-        "transcript": transcript(talk, colours),
+        "transcript": transcript(talk, colours, settings.unsure_below),
         "player": player(audio),
         "version": esc(__version__),
     }
@@ -217,18 +217,22 @@ def section_table(talk: Talk, colours: dict[str, str]) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def transcript(talk: Talk, colours: dict[str, str]) -> str:
-    """Sentences with a section label where the section changes, fillers and long silences marked in place."""
+def transcript(talk: Talk, colours: dict[str, str], unsure_below: float = 0.0) -> str:
+    """Sentences with a section label where the section changes, fillers and long silences marked in place; a
+    sentence whose section is uncertain (probability under ``unsure_below``) has a dashed edge and says so."""
     items, previous = [], None
     for k, sentence in enumerate(talk.sentences):
         colour = esc(colours.get(sentence.section, "#DDDDDD"))
+        sure = sentence.section_confidence
+        unsure = sure is not None and sure < unsure_below
+        title = talk.section_title(sentence.section) + (f" (uncertain: {sure:.0%})" if unsure else "")
         label = ""
         if sentence.section != previous:
             label = f'<span class="sec-label" style="background:{colour}">{esc(talk.section_title(sentence.section))}</span>'
             previous = sentence.section
         items.append(
-            f'<li class="sentence" data-start="{sentence.start:.2f}" data-end="{sentence.end:.2f}" '
-            f'style="border-left-color:{colour}" title="{esc(talk.section_title(sentence.section))}">{label}'
+            f'<li class="sentence{" unsure" if unsure else ""}" data-start="{sentence.start:.2f}" '
+            f'data-end="{sentence.end:.2f}" style="border-left-color:{colour}" title="{esc(title)}">{label}'
             f'<button type="button" class="ts" data-t="{sentence.start:.2f}">{format_duration(sentence.start)}</button>'
             f'<span class="text">{_sentence_html(talk, sentence)}</span></li>')
     return '<ol class="transcript">' + "".join(items) + "</ol>"

@@ -36,6 +36,8 @@ class DashboardSettings:
     max_hover_chars: int
     zoom_from_talk_seconds: float
     zoom_context_seconds: float
+    unsure_below: float = 0.0  # a sentence's section probability under this is shown as uncertain (0: never)
+    max_unsure_named: int = 3
 
     def flag_title(self, flag_type: str) -> str:
         return self.flag_titles.get(flag_type) or flag_type.replace("_", " ").capitalize()
@@ -58,7 +60,9 @@ def default_settings() -> DashboardSettings:
         flag_titles={str(k): str(v) for k, v in data["flag_titles"].items()},
         max_line_points=int(limits["max_line_points"]), max_hover_chars=int(limits["max_hover_chars"]),
         zoom_from_talk_seconds=float(limits["zoom_from_talk_seconds"]),
-        zoom_context_seconds=float(limits["zoom_context_seconds"]))
+        zoom_context_seconds=float(limits["zoom_context_seconds"]),
+        unsure_below=float(data["sections"]["unsure_below"]),
+        max_unsure_named=int(data["sections"]["max_unsure_named"]))
 
 
 def section_colours(framework_ids: list[str], seen_ids: list[str]) -> dict[str, str]:

@@ -151,7 +151,23 @@ def _structure(talk: Talk, s: DashboardSettings) -> Verdict:
     if missing:
         text += f" Missing: {', '.join(talk.section_title(sid) for sid in missing)}."
     level = "good" if in_order and not missing else "work" if len(missing) >= 2 else "watch"
-    return Verdict("structure", "Structure", _worst(level, flags), text + _flag_note(flags, s))
+    return Verdict("structure", "Structure", _worst(level, flags), text + _unsure_note(talk, s) + _flag_note(flags, s))
+
+
+def _unsure_note(talk: Talk, s: DashboardSettings) -> str:
+    """Where the section could not be told apart well: the sentences there may belong to the section next door.
+
+    Why say so: a boundary drawn where the words do not decide it is a guess, and the balance and order lines
+    rest on it. Most often the speaker moved on without naming the move, which a signpost fixes; sometimes the
+    recording garbled the words. The level stays as it is: this is about the reading, not the talk.
+    """
+    stretches = talk.unsure_stretches(s.unsure_below) if s.unsure_below > 0 else []
+    if not stretches:
+        return ""
+    named = ", ".join(f"{format_duration(a)}\u2013{format_duration(b)}" for a, b in stretches[:s.max_unsure_named])
+    more = f" (+{len(stretches) - s.max_unsure_named} more)" if len(stretches) > s.max_unsure_named else ""
+    return (f" The section is uncertain at {named}{more}: check the boundary there; naming the move "
+            "(\u201cNext, the data\u201d) makes it clear.")
 
 
 def _balance(talk: Talk, s: DashboardSettings) -> Verdict:
