@@ -348,20 +348,22 @@ def test_a_take_analysed_with_speechcase_analyze_is_skipped_by_a_batch(tmp_path)
 
 @pytest.mark.slow
 def test_ctrl_c_stops_the_batch_cleanly_and_keeps_what_is_stored(tmp_path):
-    """Ctrl-C in a terminal reaches the whole foreground process group: the driver and its workers."""
+    """Ctrl-C in a terminal reaches the whole foreground process group: the driver and its workers. Three
+    recordings on two workers, interrupted half a second after the workers are ready: each takes about 3 s, so
+    the signal lands while they are decoding and transcribing, before any take is recorded."""
     import psutil
 
     proc = subprocess.Popen([sys.executable, "-m", "speechcase", "batch", SAMPLES / "structured_churn.flac",
-                             SAMPLES / "rambling_delivery.flac", "--workers", "2", "--no-cache", "--store",
-                             tmp_path / "s.sqlite3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                             SAMPLES / "rambling_delivery.flac", SAMPLES / "short_deep_dive.flac", "--workers", "2",
+                             "--no-cache", "--store", tmp_path / "s.sqlite3"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stderr or []), daemon=True)
     reader.start()
     deadline = time.monotonic() + 120
     while not any("workers ready" in line for line in lines) and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(2.0)  # the workers are decoding and transcribing
+    time.sleep(0.5)  # the workers are decoding and transcribing
     workers = psutil.Process(proc.pid).children(recursive=True)
     assert len(workers) >= 2
     os.killpg(proc.pid, signal.SIGINT)
