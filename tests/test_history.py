@@ -165,6 +165,40 @@ def test_what_changed_names_section_shifts(rehearsals):
 
 
 @pytest.mark.slow
+def test_a_share_change_within_an_uncertain_boundary_says_so(rehearsals):
+    """A section whose share moves (or that appears or goes) by no more than the uncertain time next to it, in
+    either take, may only have had a boundary the words do not decide fall elsewhere: the line says so. A larger
+    move, or runs stored before the uncertain time was recorded, read as before."""
+    from dataclasses import replace
+
+    with open_store(rehearsals[0]) as db:
+        first, second = db.runs(run_ids=[1, 2])
+
+    def take(run, shares, unsure):
+        sections = [replace(s, share=shares.get(s.section, 0.0), seconds=shares.get(s.section, 0.0) * 600,
+                            status="ok") for s in run.sections]
+        return replace(run, sections=sections, summary={**run.summary, "sections_unsure": unsure})
+
+    shares = {"framing": 0.12, "data": 0.2, "modeling": 0.3, "evaluation": 0.2, "deployment": 0.1, "reflection": 0.08}
+    moved = {**shares, "modeling": 0.24, "evaluation": 0.26}
+    note = " (its boundaries are uncertain in these takes: listen before counting on it)"
+    # 40 s of a 600 s talk (6.7 points) uncertain between modeling and evaluation in the later take
+    lines = what_changed(take(first, shares, {}), take(second, moved, {"modeling": 40.0, "evaluation": 40.0}))
+    assert "modeling share 30 % -> 24 %" + note in lines and "evaluation share 20 % -> 26 %" + note in lines
+    # 20 s (3.3 points) does not cover a 6-point move
+    lines = what_changed(take(first, shares, {}), take(second, moved, {"modeling": 20.0, "evaluation": 20.0}))
+    assert "modeling share 30 % -> 24 %" in lines and "evaluation share 20 % -> 26 %" in lines
+    # a section read in one take and not the other, inside an uncertain stretch of the first
+    gone = {**shares, "deployment": 0.0, "evaluation": 0.3}
+    lines = what_changed(take(first, shares, {"deployment": 70.0, "evaluation": 70.0}), take(second, gone, {}))
+    assert "deployment now missing (was 10 %)" + note in lines
+    # a run stored without the uncertain time
+    older = replace(first, sections=take(first, shares, {}).sections,
+                    summary={k: v for k, v in first.summary.items() if k != "sections_unsure"})
+    assert "modeling share 30 % -> 24 %" in what_changed(older, take(second, moved, {}))
+
+
+@pytest.mark.slow
 def test_reanalysis_keeps_the_run_identity(rehearsals, store_copy):
     _, documents = rehearsals
     with open_store(store_copy) as db:

@@ -543,6 +543,11 @@ def test_the_sections_say_where_they_are_unsure():
     assert sure[135] < 0.5 and sure[139] < 0.5  # "Looking back, ...": reflection, read as evaluation
     assert max(sure[t] for t in (91, 94, 102)) < 0.9  # modeling's tail, next to evaluation
     assert min(sure[t] for t in (0, 8, 129)) > 0.99  # the opening; "0.63 against 0.22 for the block list"
+    # the uncertain time, counted for the sections in and next to each uncertain stretch, as the summary keeps it
+    unsure = result.sections_unsure
+    assert set(unsure) == {"modeling", "evaluation"}
+    assert unsure["evaluation"] >= 139.28 - 135.12 + (result.sentences[-1].end - 139.28) > 0
+    assert unsure["modeling"] > 20.0  # 84.9-117.2 s: modeling's tail and the sentence read as evaluation after it
     for span in result.sections:
         inside = [s for s in result.sentences if span.start <= s.start < span.end]
         times = np.diff([s.start for s in inside] + [span.end])

@@ -95,6 +95,7 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "sentence_length": sentence_summary(words, analysis.sentences, analysis.long_sentences),
         "repeated_phrases": repetition_summary(analysis.repeated),
         "flags": {level: sum(f.severity == level for f in analysis.flags) for level in SEVERITIES},
+        "sections_unsure": dict(analysis.sections_unsure),
         "stream_of_consciousness": rambling_summary(analysis.rambling, analysis.flags, minutes),
         **structure_summary(analysis.structure, minutes),
     }

@@ -54,6 +54,7 @@ from speechcase.core.files import JsonCache, MemoryCache, load_transcript
 from speechcase.core.formatting import format_duration
 from speechcase.core.memory import keep_free_memory, release_free_memory
 from speechcase.core.types import Analysis, Framework, Parse, Transcript
+from speechcase.core.uncertain import unsure_seconds
 
 log = logging.getLogger("speechcase")
 #: How much lower the priority of the measures beside Silero and Whisper is (Linux): they fill the moments those
@@ -372,7 +373,9 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
                     rambling=rambling, structure=structure, energy=energy, repeated=repeated,
-                    long_sentences=long, vocabulary=vocabulary, timings=timer.seconds)
+                    long_sentences=long, vocabulary=vocabulary,
+                    sections_unsure=unsure_seconds(sentences, options.thresholds.sections.unsure_below),
+                    timings=timer.seconds)
 
 
 def _parse(transcript: Transcript, options: AnalyzeOptions,

@@ -45,6 +45,7 @@ from speechcase.core.types import (
     Vocabulary,
     Word,
 )
+from speechcase.core.uncertain import unsure_runs
 
 #: The one name of the document's schema; a document without it is not read.
 SCHEMA = "speechcase/analysis-v1"
@@ -263,17 +264,8 @@ class AnalysisDocument:
     def unsure_stretches(self, below: float) -> list[tuple[float, float]]:
         """``(start, end)`` of each run of consecutive sentences whose section has a probability under ``below``
         (``section_confidence``); none for a document written without it."""
-        stretches: list[tuple[float, float]] = []
-        last = -2
-        for k, s in enumerate(self.sentences):
-            if s.section_confidence is None or s.section_confidence >= below:
-                continue
-            if k == last + 1 and stretches:
-                stretches[-1] = (stretches[-1][0], s.end)
-            else:
-                stretches.append((s.start, s.end))
-            last = k
-        return stretches
+        return [(self.sentences[first].start, self.sentences[stop - 1].end)
+                for first, stop in unsure_runs(self.sentences, below)]
 
     def is_segmented(self) -> bool:
         """Whether any part of the talk was assigned to a section of its framework."""

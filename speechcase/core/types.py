@@ -558,5 +558,7 @@ class Analysis:
     repeated: list[RepeatedPhrase] = field(default_factory=list)
     long_sentences: list[LongSentence] = field(default_factory=list)
     vocabulary: Vocabulary | None = None
+    #: Per section id, the seconds of uncertain stretches in or next to it (:func:`~speechcase.core.uncertain.unsure_seconds`).
+    sections_unsure: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False

@@ -150,16 +150,29 @@ def _section_changes(before: RunRow, after: RunRow, min_share: float) -> list[st
         if prev is None:
             continue
         if prev.seconds == 0 and new.seconds > 0:
-            lines.append(f"{new.section} now present ({percent(new.share)})")
+            line = f"{new.section} now present ({percent(new.share)})"
         elif prev.seconds > 0 and new.seconds == 0:
-            lines.append(f"{new.section} now missing (was {percent(prev.share)})")
+            line = f"{new.section} now missing (was {percent(prev.share)})"
         elif abs(new.share - prev.share) >= min_share:
             line = f"{new.section} share {percent(prev.share)} -> {percent(new.share)}"
             if new.status != prev.status:
                 where = "within" if new.status == "ok" else new.status
                 line += f", now {where} its {new.target[0] * 100:.0f}-{new.target[1] * 100:.0f} % target"
-            lines.append(line)
+        else:
+            continue
+        if max(_unsure_share(before, new.section), _unsure_share(after, new.section)) >= abs(new.share - prev.share):
+            line += " (its boundaries are uncertain in these takes: listen before counting on it)"
+        lines.append(line)
     return lines
+
+
+def _unsure_share(run: RunRow, section: str) -> float:
+    """The share of the talk in uncertain stretches in or next to ``section`` (``summary.sections_unsure``; 0 for
+    a run analysed before it was recorded): a share change no larger than that may be where the reading put a
+    boundary the words do not decide, not a change in the talk."""
+    seconds = (run.summary.get("sections_unsure") or {}).get(section, 0.0)
+    total = sum(s.seconds for s in run.sections)
+    return float(seconds) / total if total > 0 else 0.0
 
 
 def _flag_changes(before: RunRow, after: RunRow) -> list[str]:

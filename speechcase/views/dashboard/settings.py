@@ -61,7 +61,7 @@ def default_settings() -> DashboardSettings:
         max_line_points=int(limits["max_line_points"]), max_hover_chars=int(limits["max_hover_chars"]),
         zoom_from_talk_seconds=float(limits["zoom_from_talk_seconds"]),
         zoom_context_seconds=float(limits["zoom_context_seconds"]),
-        unsure_below=float(data["sections"]["unsure_below"]),
+        unsure_below=thresholds.sections.unsure_below,
         max_unsure_named=int(data["sections"]["max_unsure_named"]))
 
 
