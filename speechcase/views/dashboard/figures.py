@@ -178,7 +178,8 @@ def _sentence_trace(talk: Talk, colours: dict[str, str], settings: DashboardSett
     return _bar(
         SENTENCES, [s.start for s in sentences], [s.end for s in sentences], name="Sentences",
         marker={"color": ["#B8C2CC" if k % 2 else "#8D99A6" for k in range(len(sentences))], "line": {"width": 0},
-                "pattern": {"shape": ["x" if u else "" for u in unsure], "fgcolor": "#5A6470", "size": 6}},
+                "pattern": {"shape": ["x" if u else "" for u in unsure], "fgcolor": "#3D4650", "size": 6,
+                            "fillmode": "overlay"}},
         hovertext=[f"<b>{format_duration(s.start)}</b> \u00b7 {html.escape(talk.section_title(s.section))}"
                    + (f" <i>(uncertain: {s.section_confidence:.0%})</i>" if u and s.section_confidence is not None
                       else "") + "<br>"
