@@ -118,7 +118,9 @@ def main() -> int:
             recovery_rows.append((audio.stem, filled))
             soc_rows.append((audio.stem, result["soc_f1"], *soc))
             results[name][audio.stem] = {**result, "shares": shares, "minutes": truth["duration"] / 60,
-                                         "soc_counts": list(soc)}
+                                         "soc_counts": list(soc), "confidence_bins": confidence_bins(
+                                             json.loads((args.out / name / audio.stem / "analysis.json").read_text()),
+                                             truth)}
             print(f"{name}/{audio.stem}: " + " ".join(f"{k}={result[k]:.3f}" for k in COLUMNS), file=sys.stderr)
         if rows:
             print(f"\n## {name}\n")
@@ -127,6 +129,7 @@ def main() -> int:
     print(f"\ndecode options: {options.decode}; model {options.model or 'tiny.en'}, {options.compute_type}, "
           f"threads {options.threads or 'all'}\n")
     print_summary(summaries)
+    print_confidence(summaries)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(
         {"settings": {"model": options.model, "compute_type": options.compute_type, "threads": options.threads,
@@ -323,6 +326,44 @@ def soc_counts(doc: dict, truth: dict) -> tuple[int, int, int, int]:
     marks = [(s["rambling"], flagged(s)) for s in truth["sentences"]]
     return (sum(r and f for r, f in marks), sum(f and not r for r, f in marks), sum(r and not f for r, f in marks),
             len(soc))
+
+
+#: Bins of a sentence's section probability (``section_confidence``) for the calibration table.
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 0.99, 1.01)
+
+
+def confidence_bins(doc: dict, truth: dict) -> list[list[float]]:
+    """Per bin of ``section_confidence``: sentences, their seconds, and how many have the script's section (a
+    sentence's section is the script's sentence its middle falls in, within 0.3 s)."""
+    bins = [[0, 0.0, 0] for _ in CONFIDENCE_BINS[:-1]]
+    for s in doc["sentences"]:
+        sure = s.get("section_confidence")
+        if sure is None:
+            continue
+        middle = (s["start"] + s["end"]) / 2
+        right = next((t["section"] for t in truth["sentences"] if t["start"] - 0.3 <= middle <= t["end"] + 0.3),
+                     None) == s["section"]
+        k = next(i for i, high in enumerate(CONFIDENCE_BINS[1:]) if sure < high)
+        bins[k][0] += 1
+        bins[k][1] += s["end"] - s["start"]
+        bins[k][2] += int(right)
+    return bins
+
+
+def print_confidence(summaries: list[tuple[str, dict]]) -> None:
+    """How often a sentence's section is right, by the probability the analysis gave it, per set and pooled."""
+    print("\n| set | section probability | sentences | share of talk time | right |")
+    print("|---|---|---|---|---|")
+    pooled = [[0, 0.0, 0] for _ in CONFIDENCE_BINS[:-1]]
+    for name, talks in summaries + [("**all**", {})]:
+        bins = pooled if name == "**all**" else [[sum(t["confidence_bins"][k][i] for t in talks.values())
+                                                  for i in range(3)] for k in range(len(pooled))]
+        if name != "**all**":
+            pooled = [[a + b for a, b in zip(p, q)] for p, q in zip(pooled, bins)]
+        seconds = sum(b[1] for b in bins) or 1.0
+        for (low, high), (n, secs, right) in zip(zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]), bins):
+            if n:
+                print(f"| {name} | {low:.2f}-{min(high, 1.0):.2f} | {n} | {secs / seconds:.1%} | {right / n:.3f} |")
 
 
 def print_soc_table(rows: list[tuple[str, float, int, int, int, int]]) -> None:
