@@ -22,7 +22,8 @@ Every run also writes ``results.json`` in ``--out`` (metrics and section shares 
 ``--compare`` reads.
 
 Per set: metrics per talk and their mean; filled pauses spoken, found in the transcript and recovered
-from the audio (right or wrong); stream-of-consciousness detection per talk and pooled.
+from the audio (right or wrong); stream-of-consciousness detection per talk and pooled. After the summary: how
+often a sentence's section is right by the probability the analysis gave it (``section_confidence``).
 """
 from __future__ import annotations
 
