@@ -34,7 +34,7 @@ def main() -> None:
         for sample, picture, wanted in SHOTS:
             out = Path(folder) / sample
             subprocess.run([sys.executable, "-m", "speechcase.interfaces.cli.main", "analyze", str(ROOT / "sample_audio" / f"{sample}.flac"),
-                            "-o", str(out), "--quiet"], check=True, cwd=ROOT)
+                            "-o", str(out), "--quiet", "--no-store"], check=True, cwd=ROOT)
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             page.goto((out / "dashboard.html").as_uri())
             page.wait_for_selector("body[data-ready='1']")
