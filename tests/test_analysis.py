@@ -7,7 +7,7 @@ from importlib import resources
 
 import jsonschema
 import pytest
-from conftest import SAMPLE_NAMES, load_json, run_cli, truth
+from conftest import ROOT, SAMPLE_NAMES, load_json, run_cli, truth
 
 pytestmark = pytest.mark.slow  # every test here transcribes audio with Whisper
 
@@ -125,3 +125,20 @@ def test_summary_agrees_with_the_details(analysed):
     assert summary["fillers_per_minute"]["total"] == pytest.approx(len(doc["fillers"]) / minutes, abs=0.01)
     assert summary["fillers_per_minute"]["discourse"] > 0 and summary["fillers_per_minute"]["filled_pause"] > 0
     assert sum(summary["flags"].values()) == len(doc["flags"])
+
+
+@pytest.mark.slow
+def test_the_readme_shows_what_analyze_prints_for_its_sample(analysed):
+    """The README's quick start shows the summary of `speechcase analyze sample_audio/structured_churn.flac`:
+    every line of it that does not depend on the machine (times) is what this code prints for that sample."""
+    from speechcase.core.document import load_document
+    from speechcase.views.summary import summary_lines
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("structured_churn.flac\n  Transcript"):]
+    shown = [line for line in block[:block.index("```")].splitlines() if line.startswith("  ")]
+    doc = load_document(analysed("structured_churn") / "analysis.json")
+    printed = summary_lines(doc, "structured_churn.flac", 0.0)
+    timed = ("Transcript", "Analysis")
+    assert [line for line in shown if not line.strip().startswith(timed)] == [
+        line for line in printed if line.startswith("  ") and not line.strip().startswith(timed)]
