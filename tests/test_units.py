@@ -162,7 +162,7 @@ def test_uncertain_runs_and_the_time_next_to_each_section():
     """Runs of sentences under the threshold; each run's time counts for the sections in it and on either side
     (each sentence lasting to the next one's start), and nothing is uncertain in a document without probabilities."""
     from speechcase.core.types import Sentence
-    from speechcase.core.uncertain import unsure_runs, unsure_seconds
+    from speechcase.core.uncertain import unsure_inside, unsure_runs, unsure_seconds
 
     def sentence(start, section, sure):
         return Sentence(0, 0, start, start + 4.0, "x", section, sure)
@@ -172,6 +172,7 @@ def test_uncertain_runs_and_the_time_next_to_each_section():
     assert unsure_runs(talk, 0.9) == [(1, 3), (5, 6)]
     # 5-15 s touches framing and data; the last sentence (25-29 s) touches data and modeling
     assert unsure_seconds(talk, 0.9) == {"framing": 10.0, "data": 14.0, "modeling": 4.0}
+    assert unsure_inside(talk, 0.9) == {"framing": 5.0, "data": 5.0, "modeling": 4.0}  # only its own sentences
     assert unsure_runs(talk, 0.4) == [] and unsure_seconds(talk, 0.4) == {}
     older = [Sentence(0, 0, s.start, s.end, s.text, s.section) for s in talk]
     assert unsure_runs(older, 0.9) == [] and unsure_seconds(older, 0.9) == {}

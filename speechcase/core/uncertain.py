@@ -44,3 +44,14 @@ def unsure_seconds(sentences: Sequence[Sentence], below: float) -> dict[str, flo
         for section in touched:
             out[section] = round(out.get(section, 0.0) + seconds, 2)
     return out
+
+
+def unsure_inside(sentences: Sequence[Sentence], below: float) -> dict[str, float]:
+    """Per section id, the seconds of its own uncertain sentences: the most it could lose if they belonged elsewhere
+    (:func:`unsure_seconds` also counts the uncertain sentences next to it, which it could gain)."""
+    out: dict[str, float] = {}
+    for first, stop in unsure_runs(sentences, below):
+        for k in range(first, stop):
+            end = sentences[k + 1].start if k + 1 < len(sentences) else sentences[k].end
+            out[sentences[k].section] = round(out.get(sentences[k].section, 0.0) + end - sentences[k].start, 2)
+    return out

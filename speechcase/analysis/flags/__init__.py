@@ -49,6 +49,7 @@ from speechcase.core.types import (
     VocalEnergy,
     Word,
 )
+from speechcase.core.uncertain import unsure_inside, unsure_seconds
 
 __all__ = ["build_flags"]
 
@@ -65,7 +66,9 @@ def build_flags(*, words: list[Word], sentences: list[Sentence], pauses: list[Pa
     found = (long_pause_flags(words, pauses, thresholds) + pace_flags(words, thresholds)
              + filler_cluster_flags(fillers, thresholds) + hedging_flags(hedges, decisions, thresholds)
              + monotone_flags(monotone, thresholds, words, energy) + fading_energy_flags(energy, thresholds)
-             + section_flags(spans, balance, framework, thresholds.sections)
+             + section_flags(spans, balance, framework, thresholds.sections,
+                             unsure_inside(sentences, thresholds.sections.unsure_below),
+                             unsure_seconds(sentences, thresholds.sections.unsure_below))
              + soc + (structure_flags(structure, sentences, soc) if structure else [])
              + repeated_phrase_flags(repeated or [], words, thresholds)
              + long_sentence_flags(long_sentences or [], words, soc, thresholds))

@@ -10,6 +10,9 @@ Rules (numbers in ``[sections]`` of ``data/thresholds.toml``):
   else medium. Spans the section's time in the talk.
 - ``section_under``: share below the target range; medium below half the lower
   bound, else low.
+- A ``section_over`` or ``section_under`` whose share would be within the target if the uncertain time in or
+  next to the section (``unsure``: sentences whose section has a probability under ``unsure_below``) went the
+  other way says so in its evidence: the flag may rest on a boundary the words do not decide.
 - ``section_order``: a section first reached before a section that the
   framework puts ahead of it (say modeling before any data), one flag (medium)
   per section that came too early; and a return to a section after the talk had
@@ -26,10 +29,21 @@ from speechcase.core.types import BalanceRow, Flag, Framework, SectionSpan, Seve
 
 
 def section_flags(spans: list[SectionSpan], rows: list[BalanceRow], framework: Framework,
-                  settings: SectionSettings) -> list[Flag]:
-    """Balance and order flags (ids are given later, with every other flag)."""
+                  settings: SectionSettings, unsure_in: dict[str, float] | None = None,
+                  unsure_near: dict[str, float] | None = None) -> list[Flag]:
+    """Balance and order flags (ids are given later, with every other flag). ``unsure_in`` is each section's own
+    uncertain time, which it could lose, ``unsure_near`` the uncertain time in or next to it, which it could gain
+    (:mod:`speechcase.core.uncertain`)."""
     if not spans:
         return []
+    unsure_in, unsure_near = unsure_in or {}, unsure_near or {}
+    talk_seconds = sum(s.end - s.start for s in spans) or 1.0
+
+    def caveat(what: str, seconds: float, within: bool) -> str:
+        """The evidence's note when ``seconds`` of uncertain time could bring the share ``within`` its target."""
+        return (f"; {seconds:.0f} s {what}, which would bring it within its target: listen there before counting "
+                "on this" if seconds and within else "")
+
     specs = {s.id: s for s in framework.sections}
     order = [s.id for s in framework.sections]
     preview = framework.preview_span([s.id for s in spans])
@@ -58,16 +72,22 @@ def section_flags(spans: list[SectionSpan], rows: list[BalanceRow], framework: F
                         or row.share > high + settings.over_high_margin else "medium")
             give_to = [specs[r.section].title.lower() for r in short if r.section != row.section]
             where = f"; give the time to {', '.join(give_to)}" if give_to else ""
+            lose = unsure_in.get(row.section, 0.0)
             flags.append(Flag("", "section_over", own[0].start, own[-1].end, severity,
                               f"{spec.title} took {row.share:.0%} of the talk ({format_duration(row.seconds)}).",
-                              f"{row.section}: {row.seconds:.0f} s, {row.share:.0%} ({target})",
+                              f"{row.section}: {row.seconds:.0f} s, {row.share:.0%} ({target})"
+                              + caveat("of it may belong to another section", lose,
+                                       (row.seconds - lose) / talk_seconds <= high),
                               f"Cut {spec.title.lower()} to about {high:.0%}: keep the one or two points that "
                               f"carry the story and drop the rest{where}."))
         elif row.status == "under":
             severity = "medium" if row.share < low / 2 else "low"
+            gain = unsure_near.get(row.section, 0.0)
             flags.append(Flag("", "section_under", own[0].start, own[-1].end, severity,
                               f"{spec.title} got only {row.share:.0%} of the talk ({format_duration(row.seconds)}).",
-                              f"{row.section}: {row.seconds:.0f} s, {row.share:.0%} ({target})",
+                              f"{row.section}: {row.seconds:.0f} s, {row.share:.0%} ({target})"
+                              + caveat("in or next to it may belong to it", gain,
+                                       (row.seconds + gain) / talk_seconds >= low),
                               f"Give {spec.title.lower()} about {low:.0%}-{high:.0%} of the talk: {spec.purpose}"))
     flags += _order_flags(in_turn, framework, first_at, settings.min_section(talk_end - spans[0].start))
     return flags
