@@ -366,15 +366,17 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         vocabulary = measure_vocabulary(transcript.words, options.thresholds.vocabulary)
     with timer.stage("flags"):
         monotone = monotone_spans(transcript.prosody, options.thresholds)
+        unsure = unsure_seconds(sentences, options.thresholds.sections.unsure_below)
         flags = build_flags(words=transcript.words, sentences=sentences, pauses=pauses, fillers=fillers,
                             hedges=hedges, decisions=decisions, monotone=monotone, spans=spans, balance=rows,
                             framework=framework, rambling=rambling, cues=cues, structure=structure,
-                            thresholds=options.thresholds, energy=energy, repeated=repeated, long_sentences=long)
+                            thresholds=options.thresholds, energy=energy, repeated=repeated, long_sentences=long,
+                            sections_unsure=unsure)
     return Analysis(transcript=transcript, framework=framework, sentences=sentences, sections=spans,
                     balance=rows, pacing=pacing, pauses=pauses, fillers=fillers, flags=flags, hedges=hedges,
                     rambling=rambling, structure=structure, energy=energy, repeated=repeated,
                     long_sentences=long, vocabulary=vocabulary,
-                    sections_unsure=unsure_seconds(sentences, options.thresholds.sections.unsure_below),
+                    sections_unsure=unsure,
                     timings=timer.seconds)
 
 

@@ -38,8 +38,7 @@ def unsure_seconds(sentences: Sequence[Sentence], below: float) -> dict[str, flo
     """
     out: dict[str, float] = {}
     for first, stop in unsure_runs(sentences, below):
-        ends = [sentences[k + 1].start if k + 1 < len(sentences) else sentences[k].end for k in range(first, stop)]
-        seconds = sum(end - sentences[k].start for k, end in zip(range(first, stop), ends))
+        seconds = sum(_held(sentences, k) for k in range(first, stop))
         touched = {sentences[k].section for k in range(max(0, first - 1), min(len(sentences), stop + 1))}
         for section in touched:
             out[section] = round(out.get(section, 0.0) + seconds, 2)
@@ -52,6 +51,11 @@ def unsure_inside(sentences: Sequence[Sentence], below: float) -> dict[str, floa
     out: dict[str, float] = {}
     for first, stop in unsure_runs(sentences, below):
         for k in range(first, stop):
-            end = sentences[k + 1].start if k + 1 < len(sentences) else sentences[k].end
-            out[sentences[k].section] = round(out.get(sentences[k].section, 0.0) + end - sentences[k].start, 2)
+            out[sentences[k].section] = round(out.get(sentences[k].section, 0.0) + _held(sentences, k), 2)
     return out
+
+
+def _held(sentences: Sequence[Sentence], k: int) -> float:
+    """Sentence ``k``'s time: until the next one starts (the last until its end), as the section spans count it."""
+    end = sentences[k + 1].start if k + 1 < len(sentences) else sentences[k].end
+    return end - sentences[k].start

@@ -60,15 +60,17 @@ def build_flags(*, words: list[Word], sentences: list[Sentence], pauses: list[Pa
                 rambling: list[RamblingScore], cues: list[SentenceCues], structure: Structure | None,
                 thresholds: Thresholds, energy: VocalEnergy | None = None,
                 repeated: list[RepeatedPhrase] | None = None,
-                long_sentences: list[LongSentence] | None = None) -> list[Flag]:
-    """Every flag of a run in time order, with stable ids ``f-001``, ``f-002``, ..."""
+                long_sentences: list[LongSentence] | None = None,
+                sections_unsure: dict[str, float] | None = None) -> list[Flag]:
+    """Every flag of a run in time order, with stable ids ``f-001``, ``f-002``, ...; ``sections_unsure`` is
+    :func:`~speechcase.core.uncertain.unsure_seconds` of ``sentences`` when the caller has it already."""
+    below = thresholds.sections.unsure_below
+    near = unsure_seconds(sentences, below) if sections_unsure is None else sections_unsure
     soc = rambling_flags(rambling, cues)
     found = (long_pause_flags(words, pauses, thresholds) + pace_flags(words, thresholds)
              + filler_cluster_flags(fillers, thresholds) + hedging_flags(hedges, decisions, thresholds)
              + monotone_flags(monotone, thresholds, words, energy) + fading_energy_flags(energy, thresholds)
-             + section_flags(spans, balance, framework, thresholds.sections,
-                             unsure_inside(sentences, thresholds.sections.unsure_below),
-                             unsure_seconds(sentences, thresholds.sections.unsure_below))
+             + section_flags(spans, balance, framework, thresholds.sections, unsure_inside(sentences, below), near)
              + soc + (structure_flags(structure, sentences, soc) if structure else [])
              + repeated_phrase_flags(repeated or [], words, thresholds)
              + long_sentence_flags(long_sentences or [], words, soc, thresholds))
