@@ -6,7 +6,11 @@ Runs the real pipeline on every talk of each set, writes each analysis.json, sco
 
 - ``kit``: the kit's own ``talks/*.flac`` (the default);
 - a folder of talk specs (``*.json`` plans for the kit's ``gen_talk.py``, e.g. ``benchmarks/talks/train``):
-  rendered once with espeak-ng and sox into ``--render-dir`` (again when a spec or its bank changes);
+  rendered once with espeak-ng and sox into ``--render-dir`` (again when a spec or its bank changes). sox
+  dithers when it writes 16-bit audio, with fresh random noise each time unless told to repeat itself; the
+  renders are made repeatable (``SOX_OPTS=-R``), so the same spec gives the same audio and the same numbers
+  on every machine with the same espeak-ng and sox. ``--random-dither`` renders with fresh noise instead,
+  to measure how far the numbers move on audio that differs only by noise in its last bit;
 - a folder of rendered talks (``*.flac`` with ``*.truth.json``).
 
     python benchmarks/eval_kit.py                                  # the kit, default settings
@@ -15,6 +19,8 @@ Runs the real pipeline on every talk of each set, writes each analysis.json, sco
     python benchmarks/eval_kit.py --compute-type float32 --out /tmp/kit-f32
     python benchmarks/eval_kit.py --threshold sections.back_penalty=2.0 --out /tmp/kit-back2
     python benchmarks/eval_kit.py --compare /tmp/speechcase-kit /tmp/kit-f32   # per-talk stability
+    python benchmarks/eval_kit.py --set benchmarks/talks/train --random-dither --render-dir /tmp/talks-noise1 \\
+        --out /tmp/kit-noise1                                   # another render of the same talks
 
 Transcripts are cached per decoding setting (``--out``/cache; ``--threads`` is not part of the cache key,
 so give each thread count its own ``--out``), so a re-run after a change to the analysis takes seconds.
@@ -31,6 +37,7 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -81,6 +88,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/speechcase-kit"))
     parser.add_argument("--render-dir", type=Path, default=Path("/tmp/speechcase-talks"),
                         help="where talks rendered from specs are kept")
+    parser.add_argument("--random-dither", action="store_true",
+                        help="render with sox's random dither (each render differs by noise in its last bit) instead "
+                             "of the repeatable one; give it its own --render-dir")
     parser.add_argument("--model", help="Whisper model (name or CTranslate2 folder; default: the embedded tiny.en)")
     parser.add_argument("--no-hotwords", action="store_true", help="decode without the disfluency hotwords")
     parser.add_argument("--hotwords", help="decode with these hotwords instead of the default")
@@ -119,7 +129,8 @@ def main() -> int:
             recovery_rows.append((audio.stem, filled))
             soc_rows.append((audio.stem, result["soc_f1"], *soc))
             results[name][audio.stem] = {**result, "shares": shares, "minutes": truth["duration"] / 60,
-                                         "soc_counts": list(soc), "confidence_bins": confidence_bins(
+                                         "soc_counts": list(soc), "filled_counts": filled,
+                                         "confidence_bins": confidence_bins(
                                              json.loads((args.out / name / audio.stem / "analysis.json").read_text()),
                                              truth)}
             print(f"{name}/{audio.stem}: " + " ".join(f"{k}={result[k]:.3f}" for k in COLUMNS), file=sys.stderr)
@@ -188,21 +199,28 @@ def resolve_set(set_arg: str, args: argparse.Namespace) -> tuple[str, list[Path]
     specs = sorted(p for p in folder.glob("*.json") if "plan" in json.loads(p.read_text()))
     if not specs:
         sys.exit(f"--set {set_arg}: no talks (*.flac + *.truth.json) nor talk specs (*.json with a plan)")
-    return folder.name, [render(spec, args.render_dir / folder.name, args.kit) for spec in specs]
+    return folder.name, [render(spec, args.render_dir / folder.name, args.kit, args.random_dither) for spec in specs]
 
 
-def render(spec_path: Path, out_dir: Path, kit: Path) -> Path:
-    """Render a talk spec with the kit's generator unless the audio is there for this very spec and bank."""
+def render(spec_path: Path, out_dir: Path, kit: Path, random_dither: bool = False) -> Path:
+    """Render a talk spec with the kit's generator unless the audio is there for this very spec and bank.
+
+    sox's ``-R`` (given through ``SOX_OPTS``, as the generator is the kit's) seeds its dither, so a render
+    is the same file every time; ``random_dither`` leaves the noise random.
+    """
     spec = json.loads(spec_path.read_text())
     bank = (spec_path.parent / spec["bank"]).read_bytes()
-    digest = hashlib.sha256(spec_path.read_bytes() + bank).hexdigest()
+    mode = b"random-dither" if random_dither else b"repeatable"
+    digest = hashlib.sha256(spec_path.read_bytes() + bank + mode).hexdigest()
     audio = out_dir / f"{spec['name']}.{spec.get('format', 'flac')}"
     stamp = out_dir / f"{spec['name']}.spec-sha256"
     if audio.exists() and stamp.exists() and stamp.read_text() == digest:
         return audio
     out_dir.mkdir(parents=True, exist_ok=True)
     print(f"rendering {spec_path} ...", file=sys.stderr)
-    subprocess.run([sys.executable, str(kit / "gen_talk.py"), str(spec_path), str(out_dir)], check=True)
+    env = dict(os.environ)
+    env["SOX_OPTS"] = " ".join(o for o in env.get("SOX_OPTS", "").split() if o != "-R") + ("" if random_dither else " -R")
+    subprocess.run([sys.executable, str(kit / "gen_talk.py"), str(spec_path), str(out_dir)], check=True, env=env)
     stamp.write_text(digest)
     return audio
 

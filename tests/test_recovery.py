@@ -17,7 +17,7 @@ from speechcase.core.types import Filler, Source, Transcript, TranscriptionInfo,
 RULES = default_thresholds().recovery
 #: tests/data/hesitations_14s.flac (see make_fixtures.sh): a held "um" at 3.9-4.6 s that tiny.en usually drops,
 #: a drawn-out "so" at 9.6-10.3 s that it writes as a word, a held "uh" at 11.3-11.8 s that it writes or covers with
-#: the times of "it" and "to" around it (the last bits of its features decide).
+#: the times of "it" and "to" around it (the last bits of its features decide; either way it is counted once).
 SAMPLE = DATA / "hesitations_14s.flac"
 UM, SO, UH = (3.85, 4.6), (9.55, 10.4), (11.25, 11.9)
 
@@ -70,15 +70,16 @@ def test_a_filled_pause_whisper_dropped_is_found_in_the_audio(dropped):
 def test_written_words_and_written_fillers_are_not_counted_again(hesitations, dropped):
     analysis = load_json(dropped / "analysis.json")
     acoustic = [f for f in analysis["fillers"] if f["source"] == "acoustic"]
-    assert len(acoustic) == 1  # only the dropped "um"
+    assert [f for f in acoustic if _overlaps(f, UM)]  # the dropped "um"
     # the drawn-out "so" is a written word, however long it is held
     assert not [f for f in acoustic if _overlaps(f, SO)]
-    # the held "uh": Whisper writes it (counted once, from the transcript) or runs "it" and "to" over it (written
-    # words: not counted again from the audio); either way no acoustic filler there
+    # the held "uh", with silence on both sides: Whisper writes it (counted once, from the transcript) or runs "it"
+    # and "to" over it (a vowel standing alone is no word: counted once, from the audio)
     written = [w for w in load_json(dropped / "input" / "transcript.json")["words"]
                if w["text"].lower().strip(",.") in FILLED and _overlaps(w, UH)]
-    at_uh = [f for f in analysis["fillers"] if f["kind"] == "filled_pause" and _overlaps(f, UH)]
-    assert len(at_uh) == len(written) and all(f["source"] == "asr" for f in at_uh)
+    (at_uh,) = [f for f in analysis["fillers"] if f["kind"] == "filled_pause" and _overlaps(f, UH)]
+    assert at_uh["source"] == ("asr" if written else "acoustic")
+    assert len(acoustic) == 1 + (not written)
     assert analysis["summary"]["fillers_per_minute"]["acoustic"] > 0
     # on the recording itself, whichever way this CPU's Whisper wrote the "um", it is counted exactly once
     from_audio = load_json(hesitations / "analysis.json")["fillers"]
@@ -133,7 +134,7 @@ def test_a_steady_stretch_in_a_gap_is_a_filled_pause_named_by_its_sound():
 
 
 @pytest.mark.parametrize("stretch,why", [
-    (_stretch(1.25, 1.55), "inside a written word (a held vowel of 'tried')"),
+    (_stretch(1.25, 1.55, sound_start=1.2, sound_end=1.6), "inside a written word (a held vowel of 'tried')"),
     (_stretch(2.4, 2.8, sound_end=2.95), "more sound after it that no word explains: a dropped word"),
     (_stretch(2.75, 2.95, sound_end=3.3), "opens a sound that runs on into the next written word"),
     (_stretch(2.4, 2.48), "too short"),
@@ -205,3 +206,76 @@ def test_a_words_first_vowel_after_its_consonant_is_not_a_filled_pause(words, vo
     assert _decide([vowel], words) == []
     (uh,) = _decide([vowel], words, rules=replace(RULES, onset_lead=0.05))  # a consonant of 0.05 s at most: an "uh"
     assert uh.start == vowel.start
+
+
+# A hesitation with silence on both sides that Whisper wrote as a word ("Oh,", "But") or covered with the times
+# of a word next to it: a vowel and nothing else, standing alone, is no word.
+
+ALONE = _stretch(2.4, 2.8, sound_start=2.38, sound_end=2.82)
+
+
+@pytest.mark.parametrize("over", [[("Oh,", 2.36, 2.74)], [("but", 2.3, 2.9)], [("and", 2.45, 3.2)]])
+def test_a_vowel_standing_alone_is_a_filled_pause_whatever_whisper_wrote_over_it(over):
+    words = WORDS[:3] + over + [("it", 3.2, 3.4)]
+    (uh,) = _decide([ALONE], words)
+    assert (uh.text, uh.source, uh.start, uh.end) == ("uh", "acoustic", 2.4, 2.8)
+    assert _decide([ALONE], words, rules=replace(RULES, alone_margin=0.0)) == []  # the rule switched off
+
+
+@pytest.mark.parametrize("stretch,words,why", [
+    (ALONE, WORDS[:3] + [("or,", 2.36, 2.74), ("it", 3.2, 3.4)], "Whisper wrote 'or' there: a word that is one vowel"),
+    (ALONE, WORDS[:3] + [("but", 2.3, 2.9), ("or,", 2.95, 3.1), ("it", 3.2, 3.4)], "an 'or' written next to it"),
+    (ALONE, WORDS[:3] + [("a", 2.4, 2.8), ("it", 3.2, 3.4)], "the article 'a'"),
+    (_stretch(2.4, 2.8, sound_start=2.38, sound_end=3.1), WORDS[:3] + [("and", 2.45, 3.2), ("it", 3.2, 3.4)],
+     "the sound goes on after it: a word's vowel"),
+    (_stretch(2.4, 2.8, sound_start=2.2, sound_end=2.82), WORDS[:3] + [("Oh,", 2.36, 2.74), ("it", 3.2, 3.4)],
+     "sound before it: a consonant, so a word"),
+])
+def test_what_standing_alone_does_not_cover(stretch, words, why):
+    assert _decide([stretch], words) == [], why
+
+
+def test_a_filled_pause_whisper_wrote_late_after_a_vowel_standing_alone_is_that_one():
+    words = WORDS[:3] + [("and,", 2.3, 3.35), ("um,", 3.45, 3.45), ("it", 3.5, 3.7)]
+    written = [Filler("um", "filled_pause", 3.35, 3.45, "asr")]  # 0.55 s after the sound: Whisper's times are off
+    assert _decide([ALONE], words, written) == []
+    assert len(_decide([ALONE], words, written, rules=replace(RULES, written_over_margin=0.0))) == 1
+
+
+#: Two set-off "uh"s of our held-out talks as tiny.en and the voicing stage saw them (benchmarks/talks, rendered by
+#: benchmarks/eval_kit.py): "...the recruiter side, uh, an application..." (heldout5/job_matching_outoforder, 0:56),
+#: written "Oh,"; and a sentence-initial "Uh, for the rare queues..." (heldout/tickets_balanced, 1:41), over which
+#: Whisper stretched the time of "For". Each is its own island of sound, stored as a steady stretch and its quiet
+#: tail. And an "or" said between two commas ("...exactly, or, no, ...", heldout8/freezer_failures_rambling, 1:20),
+#: an island of one vowel too, which Whisper wrote as "or,".
+WRITTEN_OVER = [
+    ([("recruit", 55.43, 55.63), ("aside.", 55.63, 56.25), ("Oh,", 56.3, 56.84), ("a", 57.04, 57.1),
+      ("application", 57.1, 57.58)],
+     [VoicedStretch(55.828, 55.948, 0.06, 0.0, 0.0, 1.02, 5.0, 0.72, 0.6, 53.878, 56.188),
+      VoicedStretch(56.368, 56.598, 0.18, 0.0, 0.0, 2.03, 5.3, 0.83, 1.5, 56.358, 56.708),
+      VoicedStretch(56.608, 56.708, 0.07, 0.0, 0.0, 1.16, 5.9, 0.87, -26.6, 56.358, 56.708),
+      VoicedStretch(57.288, 57.428, 0.08, 0.0, 0.0, 0.25, 6.3, 0.95, 0.4, 56.788, 58.508)],
+     (56.368, 56.708)),
+    ([("tickets.", 99.64, 100.1), ("For", 100.86, 101.24), ("the", 101.24, 101.42), ("rear", 101.42, 101.66)],
+     [VoicedStretch(100.63, 100.84, 0.17, 0.0, 0.0, 0.94, 3.4, 0.82, -0.1, 100.62, 100.97),
+      VoicedStretch(100.85, 100.97, 0.08, 0.0, 0.0, 0.81, 2.9, 0.87, -25.0, 100.62, 100.97),
+      VoicedStretch(101.86, 101.97, 0.05, 0.0, 0.0, 0.16, 4.0, 0.92, 0.8, 101.04, 103.18)],
+     (100.63, 100.97)),
+]
+SPOKEN_OR = ([("exactly,", 79.58, 80.04), ("or,", 80.4, 80.98), ("no,", 80.98, 81.34)],
+             [VoicedStretch(79.582, 79.742, 0.1, 0.0, 0.0, 0.99, 3.9, 0.87, -2.5, 78.782, 79.842),
+              VoicedStretch(80.272, 80.592, 0.29, 0.0, 0.0, 0.21, 3.8, 0.89, -1.8, 80.262, 80.612),
+              VoicedStretch(80.962, 81.192, 0.17, 0.0, 0.0, 1.2, 4.4, 0.83, -2.9, 80.822, 81.252)])
+
+
+@pytest.mark.parametrize("words,stretches,span", WRITTEN_OVER)
+def test_a_set_off_uh_whisper_wrote_as_another_word_is_found(words, stretches, span):
+    (uh,) = _decide(stretches, words)
+    assert (uh.text, uh.source, (uh.start, uh.end)) == ("uh", "acoustic", span)
+    assert _decide(stretches, words, rules=replace(RULES, alone_margin=0.0)) == []
+
+
+def test_an_or_said_between_commas_is_not_a_filled_pause():
+    words, stretches = SPOKEN_OR
+    assert _decide(stretches, words) == []
+    assert len(_decide(stretches, words, rules=replace(RULES, vowel_words=()))) == 1  # what the word list prevents

@@ -67,6 +67,13 @@ class FillerRecovery:
     join_gap: float
     onset_lead: float
     min_hum_only: float = 0.0
+    alone_margin: float = 0.0
+    vowel_words: tuple[str, ...] = ()
+    vowel_word_reach: float = 0.0
+    written_over_margin: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "vowel_words", tuple(self.vowel_words))
 
 
 @dataclass(frozen=True)

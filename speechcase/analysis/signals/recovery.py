@@ -8,10 +8,16 @@ A stretch (``voicing.py``) counts as a filled pause when all of these hold
   pitch and little spectral change, and is loud enough to be the speaker's voice;
 - it lies in a gap of the transcript: almost none of it is inside a word Whisper
   wrote, so a held vowel of a written word ("sooo", "theee") never counts;
-- the sound it is part of is accounted for: a vowel of a word Whisper dropped
+  and the sound it is part of is accounted for: a vowel of a word Whisper dropped
   comes with that word's consonants, sound no written word explains; and one
   that opens a run of sound going on into the next written word is taken for
   that word's late-placed beginning;
+- or it stands alone: it is all of its island of sound, silence on both sides,
+  so no consonant comes with it and it is no word, whatever Whisper wrote over it
+  (tiny.en writes a set-off "uh" as "Oh,", "But" or "it,", or stretches the time
+  of a word next to it across the hesitation); unless Whisper wrote a word that is
+  one vowel ("or", "a") there or next to it, as "or" said between two commas is
+  such an island;
 - it is not a filled pause Whisper did write (those are placed late, so each
   written one claims the stretches around it), and not one already recovered.
 
@@ -23,6 +29,7 @@ from __future__ import annotations
 import bisect
 
 from speechcase.analysis.config import FillerRecovery
+from speechcase.analysis.text import normalise
 from speechcase.core.spans import seconds_covered
 from speechcase.core.types import Filler, Transcript, VoicedStretch, Word
 
@@ -42,13 +49,13 @@ def recovered_filled_pauses(transcript: Transcript, written: list[Filler], rules
         name = _name(s, rules)
         if name == "mm" and s.end - s.start < rules.min_hum_only:
             continue  # a nasal consonant ("m", "n") held at the end of a word, not a hum of its own
-        if seconds_covered(words, starts, s.start, s.end) > rules.max_word_overlap * (s.end - s.start):
+        if _in_a_gap(s, words, starts, rules):
+            margin = 0.0
+        elif _written_over(s, words, starts, rules):
+            margin = rules.written_over_margin  # Whisper's times around it are off: a written one may be later still
+        else:
             continue
-        if _unwritten_sound(s, words, starts) > rules.max_unwritten_sound:
-            continue
-        if _opens_a_word(s, words, starts, rules.onset_lead):
-            continue
-        if any(a < s.end and s.start < b for a, b in claimed):
+        if any(a - margin < s.end and s.start < b + margin for a, b in claimed):
             continue
         if found and s.start - found[-1].end < rules.min_separation:
             continue  # the same hesitation, held on
@@ -61,6 +68,37 @@ def _sounds_like_filled_pause(s: VoicedStretch, rules: FillerRecovery) -> bool:
     return (rules.min_duration <= duration <= rules.max_duration and s.steady >= rules.min_steady
             and s.steady >= rules.min_steady_share * duration and s.pitch_spread <= rules.max_pitch_spread
             and s.flux <= rules.max_flux and s.level >= rules.min_level)
+
+
+def _in_a_gap(s: VoicedStretch, words: list[Word], starts: list[float], rules: FillerRecovery) -> bool:
+    """True when the stretch lies where Whisper wrote nothing, and no dropped or late-placed word explains it."""
+    return (seconds_covered(words, starts, s.start, s.end) <= rules.max_word_overlap * (s.end - s.start)
+            and _unwritten_sound(s, words, starts) <= rules.max_unwritten_sound
+            and not _opens_a_word(s, words, starts, rules.onset_lead))
+
+
+def _written_over(s: VoicedStretch, words: list[Word], starts: list[float], rules: FillerRecovery) -> bool:
+    """True when the stretch is a sound of its own that Whisper wrote as a word ("Oh," "But") or covered
+    with a neighbour's time, and no word that is one vowel ("or", "a") was written near it."""
+    return (_stands_alone(s, rules.alone_margin)
+            and not _vowel_word_near(s, words, starts, rules.vowel_words, rules.vowel_word_reach))
+
+
+def _stands_alone(s: VoicedStretch, margin: float) -> bool:
+    """True when the stretch is all of its island of sound, give or take ``margin`` seconds at each end."""
+    return margin > 0 and s.sound_start >= s.start - margin and s.sound_end <= s.end + margin
+
+
+def _vowel_word_near(s: VoicedStretch, words: list[Word], starts: list[float], vowel_words: tuple[str, ...],
+                     reach: float) -> bool:
+    """True when Whisper wrote one of ``vowel_words`` (a word that is one vowel) within ``reach`` s of the sound."""
+    lo, hi = s.sound_start - reach, s.sound_end + reach
+    k = max(0, bisect.bisect_left(starts, lo) - 1)
+    while k < len(words) and words[k].start < hi:
+        if words[k].end > lo and normalise(words[k].text) in vowel_words:
+            return True
+        k += 1
+    return False
 
 
 def _unwritten_sound(s: VoicedStretch, words: list[Word], starts: list[float]) -> float:
