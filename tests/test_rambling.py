@@ -25,6 +25,7 @@ from speechcase.analysis.signals.rambling import (
     windows,
 )
 from speechcase.analysis.text import build_sentences, parse
+from speechcase.core.types import Filler
 
 CORPUS = tomllib.loads((Path(__file__).parent / "data" / "rambling_corpus.toml").read_text())["passage"]
 
@@ -72,6 +73,19 @@ def test_corrections_and_restarts():
     assert c.corrections == ("or no", "we, we", "the, the")
     (c,), _ = cues_of("Their number is eight, eight, three, three and that that was all.")
     assert c.corrections == ()
+
+
+def test_a_word_written_over_a_filled_pause_heard_in_the_audio_is_no_restart():
+    # tiny.en wrote a set-off "uh" as "was..." (held-out 10, library_demand_nodeploy): the recovery stage finds the
+    # "uh" in the audio, and the word Whisper wrote there is that "uh", not the first half of "was, was"
+    words = transcript_from_text("The label was... was weekly holds placed per title per branch.").words
+    parsed = parse(words)
+    sentences = build_sentences(words, parsed.sentence_starts)
+    (c,) = sentence_cues(words, parsed, sentences, [])
+    assert c.corrections == ("was, was",)
+    heard = Filler("uh", "filled_pause", words[2].start - 0.05, words[2].end + 0.05, "acoustic")
+    (c,) = sentence_cues(words, parsed, sentences, [heard])
+    assert (c.corrections, c.fillers, c.words) == ((), ("uh",), 10)  # "was..." is not counted
 
 
 def test_asides_are_side_remarks():

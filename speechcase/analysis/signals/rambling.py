@@ -87,6 +87,10 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     cues = rambling_cues()
     filled = set(cue_lists()["filled_pause"]["words"])
     norm = [norm_word(w.text) for w in words]
+    # A word Whisper wrote where the audio holds a filled pause it did not write ("The label, uh, was" written
+    # "The label, was... was") is that filled pause misheard: no word of the sentence, nor half of a restart.
+    heard = [(f.start, f.end) for f in fillers if f.source == "acoustic" and f.kind == "filled_pause"]
+    norm = [n if not any(a <= w.middle <= b for a, b in heard) else "" for n, w in zip(norm, words)]
     has_verb = [False] * len(words)
     for token in parse.tokens:
         if 0 <= token.word < len(words) and token.pos in ("VERB", "AUX"):
