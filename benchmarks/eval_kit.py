@@ -145,7 +145,9 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(
         {"settings": {"model": options.model, "compute_type": options.compute_type, "threads": options.threads,
-                      "decode": str(options.decode), "thresholds": args.threshold}, "sets": results}, indent=1))
+                      "decode": str(options.decode), "thresholds": args.threshold,
+                      "render": "random-dither" if args.random_dither else "repeatable",
+                      "render_dir": str(args.render_dir)}, "sets": results}, indent=1))
     return 0
 
 
