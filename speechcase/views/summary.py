@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from speechcase.analysis.config import default_thresholds
 from speechcase.core.document import AnalysisDocument, EnergyNumbers, RamblingTotals, Summary
 from speechcase.core.formatting import format_duration
 from speechcase.core.types import SEVERITIES
-from speechcase.views.dashboard.settings import default_settings
 
 
 def summary_lines(doc: AnalysisDocument, input_name: str, elapsed: float, from_cache: bool = False) -> list[str]:
@@ -88,7 +88,7 @@ def _balance_text(doc: AnalysisDocument) -> str:
     """``framing 12% ok, data 31% over, ...`` in framework order, then where the section is uncertain."""
     marks = {"ok": "", "under": " (under)", "over": " (over)", "missing": " (missing)"}
     text = f"{doc.framework.id}: " + ", ".join(f"{r.section} {r.share:.0%}{marks[r.status]}" for r in doc.balance)
-    unsure = doc.unsure_stretches(default_settings().unsure_below)
+    unsure = doc.unsure_stretches(default_thresholds().sections.unsure_below)
     if unsure:
         text += "; uncertain at " + ", ".join(f"{format_duration(a)}-{format_duration(b)}" for a, b in unsure)
     return text

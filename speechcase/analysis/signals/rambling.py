@@ -89,8 +89,13 @@ def sentence_cues(words: list[Word], parse: Parse, sentences: list[Sentence],
     norm = [norm_word(w.text) for w in words]
     # A word Whisper wrote where the audio holds a filled pause it did not write ("The label, uh, was" written
     # "The label, was... was") is that filled pause misheard: no word of the sentence, nor half of a restart.
-    heard = [(f.start, f.end) for f in fillers if f.source == "acoustic" and f.kind == "filled_pause"]
-    norm = [n if not any(a <= w.middle <= b for a, b in heard) else "" for n, w in zip(norm, words)]
+    heard = sorted((f.start, f.end) for f in fillers if f.source == "acoustic" and f.kind == "filled_pause")
+    if heard:  # recovered filled pauses never overlap one another, so the last one starting before a word decides
+        heard_starts = [a for a, _ in heard]
+        for i, w in enumerate(words):
+            k = bisect.bisect_right(heard_starts, w.middle) - 1
+            if k >= 0 and w.middle <= heard[k][1]:
+                norm[i] = ""
     has_verb = [False] * len(words)
     for token in parse.tokens:
         if 0 <= token.word < len(words) and token.pos in ("VERB", "AUX"):

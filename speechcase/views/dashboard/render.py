@@ -223,12 +223,13 @@ def transcript(talk: Talk, colours: dict[str, str], unsure_below: float = 0.0) -
     items, previous = [], None
     for k, sentence in enumerate(talk.sentences):
         colour = esc(colours.get(sentence.section, "#DDDDDD"))
+        name = talk.section_title(sentence.section)
         sure = sentence.section_confidence
         unsure = sure is not None and sure < unsure_below
-        title = talk.section_title(sentence.section) + (f" (uncertain: {sure:.0%})" if unsure else "")
+        title = name + (f" (uncertain: {sure:.0%})" if unsure else "")
         label = ""
         if sentence.section != previous:
-            label = f'<span class="sec-label" style="background:{colour}">{esc(talk.section_title(sentence.section))}</span>'
+            label = f'<span class="sec-label" style="background:{colour}">{esc(name)}</span>'
             previous = sentence.section
         items.append(
             f'<li class="sentence{" unsure" if unsure else ""}" data-start="{sentence.start:.2f}" '
