@@ -2,7 +2,7 @@
 
 Why: the framework's purpose and five or six example sentences per section are too few prototypes for the
 sentences of a project in another domain. A multinomial logistic regression on the same all-MiniLM-L6-v2
-vectors, fitted on 1,008 sentences of twelve projects in domains none of the evaluation talks use
+vectors, fitted on 1,008 sentences of twelve projects written apart from the evaluation talks
 (``models/section-corpus/``, fitted by ``benchmarks/fit_sections.py``), reads a sentence's section from its
 meaning rather than from its nearness to a few examples, so a talk that leaves the framework's order keeps its
 own more often (docs/accuracy.md, with the talks where it does not help). It costs one matrix product per talk.
