@@ -64,18 +64,18 @@ def test_second_run_is_served_from_cache(analysed, tmp_path):
 
 
 def test_parse_is_cached_and_reused(tmp_path):
-    from speechcase.analysis.pipeline import AnalyzeOptions, _parse
+    from speechcase.analysis.pipeline import AnalyzeOptions, parse_transcript
     from speechcase.analysis.text import parse
     from speechcase.core.files import load_transcript
 
     transcript = load_transcript(DATA / "transcript_sample.json")
     options = AnalyzeOptions(cache_dir=tmp_path)
-    fresh = _parse(transcript, options)
+    fresh = parse_transcript(transcript, options)
     assert fresh == parse(transcript.words)
     assert {t.word for t in fresh.tokens} == set(range(len(transcript.words)))
     (entry,) = (tmp_path / "parses").glob("*.json")
     entry.write_text('{"sentence_starts": [0, 3], "tokens": []}')  # a cached answer is used as is
-    assert _parse(transcript, options).sentence_starts == [0, 3]
+    assert parse_transcript(transcript, options).sentence_starts == [0, 3]
 
 
 @pytest.mark.slow

@@ -339,7 +339,7 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
         embedding.append(Background(_sentence_vectors, prototypes, texts, encoder, cache))
 
     with timer.stage("parse"):
-        parsed = _parse(transcript, options, embed)
+        parsed = parse_transcript(transcript, options, embed)
         sentences = build_sentences(transcript.words, parsed.sentence_starts)
     with timer.stage("sections"):
         prototypes.result()
@@ -380,9 +380,14 @@ def analyze_transcript(transcript: Transcript, framework: Framework, options: An
                     timings=timer.seconds)
 
 
-def _parse(transcript: Transcript, options: AnalyzeOptions,
-           on_sentences: Callable[[list[int]], None] | None = None) -> Parse:
-    """spaCy's parse of the transcript, cached: re-analysis then never loads spaCy (nor calls ``on_sentences``)."""
+def parse_transcript(transcript: Transcript, options: AnalyzeOptions,
+                     on_sentences: Callable[[list[int]], None] | None = None) -> Parse:
+    """spaCy's parse of the transcript (sentences, tokens, lemmas), cached under ``options.cache_dir``.
+
+    Why cached: re-analysis (new thresholds, a saved transcript) then never loads spaCy, nor calls
+    ``on_sentences`` (called with the sentence starts as soon as the parser has them, so the sentences can be
+    embedded while spaCy finishes).
+    """
     if not options.use_cache:
         return parse(transcript.words, on_sentences)
     cache, key = JsonCache(options.cache_dir, "parses"), parse_key(transcript.words)
