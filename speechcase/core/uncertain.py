@@ -10,12 +10,17 @@ from collections.abc import Sequence
 from speechcase.core.types import Sentence
 
 
+def is_unsure(sentence: Sentence, below: float) -> bool:
+    """Whether the sentence's section has a probability (``section_confidence``) under ``below``; never for a
+    sentence that carries none (a document written without them)."""
+    return sentence.section_confidence is not None and sentence.section_confidence < below
+
+
 def unsure_runs(sentences: Sequence[Sentence], below: float) -> list[tuple[int, int]]:
-    """Half-open index ranges ``[first, stop)`` of consecutive sentences whose ``section_confidence`` is under
-    ``below``; none where the sentences carry no probability (a document written without them)."""
+    """Half-open index ranges ``[first, stop)`` of consecutive sentences that are uncertain (:func:`is_unsure`)."""
     runs: list[tuple[int, int]] = []
     for k, s in enumerate(sentences):
-        if s.section_confidence is None or s.section_confidence >= below:
+        if not is_unsure(s, below):
             continue
         if runs and runs[-1][1] == k:
             runs[-1] = (runs[-1][0], k + 1)

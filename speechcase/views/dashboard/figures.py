@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from speechcase.core.document import AnalysisDocument as Talk
 from speechcase.core.formatting import format_duration, reading_text
 from speechcase.core.types import Flag, LevelWindow, PaceWindow
+from speechcase.core.uncertain import is_unsure
 from speechcase.views.dashboard.review import COACH_COLOUR, COACH_LANE, DISMISSED_COLOUR, FlagMark, ReviewView
 from speechcase.views.dashboard.settings import (
     FILLER_COLOURS,
@@ -174,7 +175,7 @@ def _section_traces(talk: Talk, colours: dict[str, str]) -> list[dict[str, Any]]
 def _sentence_trace(talk: Talk, colours: dict[str, str], settings: DashboardSettings) -> dict[str, Any]:
     """One bar per sentence; a sentence whose section is uncertain (``unsure_below``) is hatched and says so."""
     sentences = talk.sentences
-    unsure = [s.section_confidence is not None and s.section_confidence < settings.unsure_below for s in sentences]
+    unsure = [is_unsure(s, settings.unsure_below) for s in sentences]
     return _bar(
         SENTENCES, [s.start for s in sentences], [s.end for s in sentences], name="Sentences",
         marker={"color": ["#B8C2CC" if k % 2 else "#8D99A6" for k in range(len(sentences))], "line": {"width": 0},

@@ -24,6 +24,7 @@ from typing import Any
 from speechcase.core.document import AnalysisDocument as Talk
 from speechcase.core.formatting import continues, format_duration, reading_text
 from speechcase.core.types import SEVERITIES, Flag, Sentence
+from speechcase.core.uncertain import is_unsure
 from speechcase.core.version import __version__
 from speechcase.views.dashboard.audio import AudioLink
 from speechcase.views.dashboard.figures import allocation_figure, span_text, timeline_figure
@@ -225,7 +226,7 @@ def transcript(talk: Talk, colours: dict[str, str], unsure_below: float = 0.0) -
         colour = esc(colours.get(sentence.section, "#DDDDDD"))
         name = talk.section_title(sentence.section)
         sure = sentence.section_confidence
-        unsure = sure is not None and sure < unsure_below
+        unsure = is_unsure(sentence, unsure_below)
         title = name + (f" (uncertain: {sure:.0%})" if unsure else "")
         label = ""
         if sentence.section != previous:
