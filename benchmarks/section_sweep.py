@@ -34,10 +34,10 @@ from speechcase.analysis.config import Thresholds
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.pipeline import AnalyzeOptions, parse_transcript
-from speechcase.analysis.sections import segment
+from speechcase.analysis.sections import balance, segment
 from speechcase.analysis.text import build_sentences
 from speechcase.core.files import JsonCache
-from speechcase.core.types import Framework, Parse, SectionSpan, Sentence, Transcript
+from speechcase.core.types import Framework, Pacing, Parse, SectionSpan, Sentence, Transcript
 
 HERE = Path(__file__).resolve().parent
 GAIN = 0.02  # a talk's accuracy change counted as a gain or a loss
@@ -78,14 +78,12 @@ def load_run(out: Path, options: AnalyzeOptions) -> list[Talk]:
     return talks
 
 
-def section_document(spans: list[SectionSpan]) -> dict:
-    """The parts of an analysis document the kit's scorer reads for sections (shares as the balance gives them)."""
-    total = sum(s.end - s.start for s in spans) or 1.0
-    shares: dict[str, float] = {}
-    for s in spans:
-        shares[s.id] = shares.get(s.id, 0.0) + (s.end - s.start) / total
+def section_document(spans: list[SectionSpan], framework: Framework) -> dict:
+    """The parts of an analysis document the kit's scorer reads for sections, the shares from the analysis's own
+    :func:`~speechcase.analysis.sections.balance` (pace and fillers play no part in a share)."""
+    rows = balance(spans, framework, Pacing(0.0, 0.0, [], {}), [])
     return {"sections": [{"id": s.id, "start": s.start, "end": s.end} for s in spans],
-            "balance": [{"section": k, "share": v} for k, v in shares.items()],
+            "balance": [{"section": r.section, "share": r.share} for r in rows],
             "fillers": [], "pacing": {"wpm": 1.0}, "pauses": [], "flags": []}
 
 
@@ -95,7 +93,7 @@ def scores(talks: list[Talk], thresholds: Thresholds, framework: Framework, enco
     out = {}
     for talk in talks:
         _, spans = segment(talk.sentences, talk.parsed, framework, thresholds.sections, encoder, cache)
-        result = score(section_document(spans), talk.truth)
+        result = score(section_document(spans, framework), talk.truth)
         out[talk.name] = (result["section_acc"], result["boundary_f1"], result["share_mae_pp"])
     return out
 
