@@ -124,15 +124,13 @@ def main() -> int:
             if args.talks and audio.stem not in args.talks:
                 continue
             truth = json.loads(audio.with_name(audio.stem + ".truth.json").read_text())
-            result, filled, soc, shares = run_talk(audio, truth, options, score, args.out / name)
+            result, filled, soc, shares, bins = run_talk(audio, truth, options, score, args.out / name)
             rows.append((audio.stem, result))
             recovery_rows.append((audio.stem, filled))
             soc_rows.append((audio.stem, result["soc_f1"], *soc))
             results[name][audio.stem] = {**result, "shares": shares, "minutes": truth["duration"] / 60,
                                          "soc_counts": list(soc), "filled_counts": filled,
-                                         "confidence_bins": confidence_bins(
-                                             json.loads((args.out / name / audio.stem / "analysis.json").read_text()),
-                                             truth)}
+                                         "confidence_bins": bins}
             print(f"{name}/{audio.stem}: " + " ".join(f"{k}={result[k]:.3f}" for k in COLUMNS), file=sys.stderr)
         if rows:
             print(f"\n## {name}\n")
@@ -234,7 +232,8 @@ def truth_words(truth: dict) -> int:
 
 
 def run_talk(audio: Path, truth: dict, options: AnalyzeOptions, score, out: Path):
-    """Analyse one talk and score it: the metrics, filled-pause counts, SoC counts and section shares."""
+    """Analyse one talk and score it: the metrics, filled-pause counts, SoC counts, section shares and the
+    calibration bins of its section probabilities."""
     analysis = analyze(audio, options)
     text = json.dumps(analysis_document(analysis))
     (out / audio.stem).mkdir(parents=True, exist_ok=True)
@@ -247,7 +246,7 @@ def run_talk(audio: Path, truth: dict, options: AnalyzeOptions, score, out: Path
     filled = filled_counts(score, doc, truth)
     result["filled_precision"] = filled["precision"]
     shares = {row["section"]: row["share"] for row in doc["balance"]}
-    return result, filled, soc_counts(doc, truth), shares
+    return result, filled, soc_counts(doc, truth), shares, confidence_bins(doc, truth)
 
 
 def print_tables(rows, recovery_rows, soc_rows) -> None:
