@@ -183,7 +183,8 @@ def override(thresholds: Thresholds, item: str) -> Thresholds:
     if not hasattr(current, field):
         sys.exit(f"--threshold {item}: no {field} in [{table}]")
     kind = type(getattr(current, field))
-    return replace(thresholds, **{attr: replace(current, **{field: kind(json.loads(value))})})
+    parsed = float(value) if value.strip().lower() in ("inf", "-inf") else json.loads(value)  # inf: a rule off
+    return replace(thresholds, **{attr: replace(current, **{field: kind(parsed)})})
 
 
 def resolve_set(set_arg: str, args: argparse.Namespace) -> tuple[str, list[Path]]:

@@ -38,6 +38,7 @@ class SectionSettings:
     comparison_ranges: tuple[str, ...] = ()
     overrun_weight: float = 0.0
     close_exit_penalty: float = 0.0
+    opening_skip_penalty: float = float("inf")
     unsure_below: float = 0.0  # a sentence's section probability under this is uncertain (0: none is)
 
     def min_section(self, talk_seconds: float) -> float:

@@ -63,9 +63,9 @@ def section_flags(spans: list[SectionSpan], rows: list[BalanceRow], framework: F
             later = [first_at[i] for i in order[order.index(row.section) + 1:] if i in first_at]
             at = min(later) if later else talk_end
             flags.append(Flag("", "section_missing", at, at, "high",
-                              f"No {spec.title.lower()} part was found.",
+                              f"No \"{spec.title}\" part was found.",
                               f"{row.section}: 0 s ({target})",
-                              f"Add a short {spec.title.lower()} part here, about {low:.0%}-{high:.0%} of the talk: "
+                              f"Add a short \"{spec.title}\" part here, about {low:.0%}-{high:.0%} of the talk: "
                               f"{spec.purpose}"))
         elif row.status == "over":
             severity: Severity = ("high" if row.share >= settings.over_high_factor * high

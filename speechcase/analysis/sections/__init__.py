@@ -7,7 +7,9 @@
    the place in the talk into a probability over sections.
 2. Decoding (``decode.py``): the best sequence of contiguous sections, preferring
    the framework's order and each section's target share of the talk, allowing
-   a return to an earlier section, and never shorter than a minimum duration.
+   a return to an earlier section, and never shorter than a minimum duration;
+   the talk is also read as one that skipped the framework's first section, and
+   that reading wins when it scores clearly better (:func:`segment`).
 3. Balance (:func:`balance`): seconds, share, status, pace and filler rate per
    framework section; its flags are in :mod:`speechcase.analysis.flags.sections`.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,23 +27,13 @@ from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.sections.classifier import classifier_for
 from speechcase.analysis.sections.cues import comparison_scores, keyword_scores, prototype_similarity, sentence_vectors
-from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, decode, posteriors, runs
+from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, best_segmentation, label_posteriors, runs
 from speechcase.analysis.signals.rambling import norm_word, opening
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "continues_thought", "duration_prior", "preview_evidence", "section_evidence", "segment",
+__all__ = ["balance", "continues_thought", "duration_prior", "preview_evidence", "segment",
            "word_evidence"]
-
-
-def section_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
-                     encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
-    """Per sentence, the probability of each section from its own words and its place in the talk ``[n, k]``."""
-    logits = (word_evidence(sentences, parsed, framework, settings, encoder, cache)
-              + settings.position_weight * position_prior(sentences, framework, settings.position_spread))
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    return probs / probs.sum(axis=1, keepdims=True)
 
 
 def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -66,32 +59,37 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
             + settings.classifier_keyword_weight * keywords + comparisons)
 
 
-def position_prior(sentences: list[Sentence], framework: Framework, spread: float) -> np.ndarray:
+def position_prior(sentences: list[Sentence], framework: Framework, spread: float, skipped: int = 0) -> np.ndarray:
     """How far each sentence sits from where each section is expected, as a log-score ``[n, k]``.
 
     A section is expected around the middle of its place in the talk when every
     section takes the middle of its target range, in framework order; the score
     falls off as a Gaussian of the distance in fractions of the talk (``spread``
     is its width). It breaks ties, such as a quantified opener that sounds like
-    evaluation, without forbidding any order.
+    evaluation, without forbidding any order. With ``skipped`` opening sections absent from the talk, the
+    others' places are those of a framework without them (the skipped sections keep their own places).
     """
-    return _place_score(_places(sentences)[:, None], _section_places(framework)[None, :], spread)
+    places = _section_places(framework)
+    if skipped:
+        places = np.concatenate([places[:skipped], _section_places(framework, skipped=skipped)[skipped:]])
+    return _place_score(_places(sentences)[:, None], places[None, :], spread)
 
 
 def preview_evidence(log_evidence: np.ndarray, sentences: list[Sentence], framework: Framework,
-                     settings: SectionSettings) -> np.ndarray:
+                     settings: SectionSettings, skipped: int = 0) -> np.ndarray:
     """Per sentence, the log-evidence of the framework's ``preview`` section said up front ``[n]``: what the
     words say for that section, with its expected place moved to the end of the first section.
 
     Why: a results-first talk states its results right after the framing and goes back to the data. Read at
     the evaluation's own place, those sentences lose the place score (about 2-3 each) and the order costs a
-    return, so they were read as data; a preview is expected there instead (:func:`segment`).
+    return, so they were read as data; a preview is expected there instead (:func:`segment`). With ``skipped``
+    opening sections absent, the preview is expected at the start of the talk.
     """
     k = [spec.id for spec in framework.sections].index(str(framework.preview))
     places = _places(sentences)
-    first_end = _section_places(framework, centre=False)[0]
+    first_end = _section_places(framework, centre=False)[0] if not skipped else 0.0
     moved = (_place_score(places, first_end, settings.position_spread)
-             - _place_score(places, _section_places(framework)[k], settings.position_spread))
+             - _place_score(places, _section_places(framework, skipped=skipped)[k], settings.position_spread))
     return log_evidence[:, k] + settings.position_weight * moved
 
 
@@ -101,10 +99,11 @@ def _places(sentences: list[Sentence]) -> np.ndarray:
     return np.array([((s.start + s.end) / 2 - first) / max(last - first, 1e-9) for s in sentences])
 
 
-def _section_places(framework: Framework, centre: bool = True) -> np.ndarray:
+def _section_places(framework: Framework, centre: bool = True, skipped: int = 0) -> np.ndarray:
     """Where each section's middle (``centre``) or end is expected, in fractions of the talk, when every section
-    takes the middle of its target range in framework order."""
-    mids = np.array([sum(spec.target_share) / 2 for spec in framework.sections])
+    takes the middle of its target range in framework order (the first ``skipped`` sections taking none)."""
+    mids = np.array([sum(spec.target_share) / 2 if i >= skipped else 0.0
+                     for i, spec in enumerate(framework.sections)])
     mids /= mids.sum()
     return np.cumsum(mids) - (mids / 2 if centre else 0.0)
 
@@ -172,6 +171,49 @@ def continues_thought(text: str, gap: float, words: tuple[str, ...], max_gap: fl
     return not signposts
 
 
+class _Reading(NamedTuple):
+    """One model of the talk, as :func:`~speechcase.analysis.sections.decode.decode` takes it."""
+
+    evidence: np.ndarray
+    starts: np.ndarray
+    end: float
+    min_seconds: float
+    prior: OrderPrior | PreviewPrior
+    duration: Callable[[np.ndarray], np.ndarray]
+    start_cost: np.ndarray
+
+
+def _talk_model(sentences: list[Sentence], words: np.ndarray, framework: Framework, settings: SectionSettings,
+                skipped: int) -> _Reading:
+    """The arguments of :func:`~speechcase.analysis.sections.decode.decode` for one model of the talk, given what
+    each sentence's words say (:func:`word_evidence`): the framework in full (``skipped`` 0) or without its first
+    ``skipped`` sections."""
+    logits = (words + settings.position_weight * position_prior(sentences, framework, settings.position_spread, skipped))
+    evidence = logits - logits.max(axis=1, keepdims=True)
+    evidence = evidence - np.log(np.exp(evidence).sum(axis=1, keepdims=True))
+    starts = np.array([s.start for s in sentences])
+    end = sentences[-1].end
+    weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
+    evidence = np.maximum(evidence, np.log(1e-12))
+    closing = tuple(k for k, spec in enumerate(framework.sections) if spec.closes_talk)
+    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty, closing,
+                       settings.close_exit_penalty, skipped)
+    prior: OrderPrior | PreviewPrior = order
+    duration = duration_prior(framework, end - starts[0], settings.duration_weight, settings.overrun_weight)
+    ids = [spec.id for spec in framework.sections]
+    preview = ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
+    if preview is not None:  # one more state: the preview section said up front (the decoder's last label)
+        evidence = np.hstack([evidence, preview_evidence(evidence, sentences, framework, settings, skipped)[:, None]])
+        prior = PreviewPrior(order, preview, settings.preview_penalty)
+        duration = _no_duration_for_the_preview(duration)
+    gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
+    start_cost = settings.continuation_penalty * np.array(
+        [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
+         for s, gap in zip(sentences, gaps)], dtype=float)
+    return _Reading(evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior, duration,
+                    start_cost)
+
+
 def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
             encoder: SentenceEncoder, cache: JsonCache | None = None) -> tuple[list[Sentence], list[SectionSpan]]:
     """Label every sentence with a section and return contiguous spans covering the talk.
@@ -179,37 +221,38 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     A span runs from its first sentence's start to the next span's start (the
     last one to the last sentence's end), so pauses between sections belong to
     the section before them and the spans cover the spoken part of the talk.
+
+    The talk is read twice: with the framework in full, and as a talk without the framework's first section
+    (the framing), whose other sections then have their places from the start and whose results up front may
+    open it. The second reading is taken when its best segmentation scores more than ``opening_skip_penalty``
+    above the first's, and each sentence's probability weighs the two readings by their summed scores. Why: read
+    only in full, a talk that skipped its framing had one made from its first sentences (the place prior expects
+    the framing there, and starting later costs a late start), which hid the missing framing a coach wants
+    shown; a penalty clear of what talks with a framing score under the second reading keeps them as they were.
     """
     if not sentences:
         return sentences, []
-    probs = section_evidence(sentences, parsed, framework, settings, encoder, cache)
-    starts = np.array([s.start for s in sentences])
-    end = sentences[-1].end
-    weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
-    evidence = np.log(np.maximum(probs, 1e-12))
-    closing = tuple(k for k, spec in enumerate(framework.sections) if spec.closes_talk)
-    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty, closing,
-                       settings.close_exit_penalty)
-    prior: OrderPrior | PreviewPrior = order
-    duration = duration_prior(framework, end - starts[0], settings.duration_weight, settings.overrun_weight)
     ids = [spec.id for spec in framework.sections]
+    words = word_evidence(sentences, parsed, framework, settings, encoder, cache)
+    hypotheses = [_talk_model(sentences, words, framework, settings, 0)]
+    if np.isfinite(settings.opening_skip_penalty) and len(ids) > 2:
+        hypotheses.append(_talk_model(sentences, words, framework, settings, 1))
+    found = [best_segmentation(*model) for model in hypotheses]
+    weighed = [label_posteriors(*model) for model in hypotheses]
+    cost = [0.0, settings.opening_skip_penalty]
+    choice = int(np.argmax([score - c for (_, score), c in zip(found, cost)]))
+    labels = found[choice][0]
+    log_z = np.array([z - c for (_, z), c in zip(weighed, cost)])
+    share = np.exp(log_z - log_z.max())
+    share /= share.sum()
+    sure = sum(w * p for w, (p, _) in zip(share, weighed))
     preview = ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
-    if preview is not None:  # one more state: the preview section said up front (the decoder's last label)
-        evidence = np.hstack([evidence, preview_evidence(evidence, sentences, framework, settings)[:, None]])
-        prior = PreviewPrior(order, preview, settings.preview_penalty)
-        duration = _no_duration_for_the_preview(duration)
-    gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
-    start_cost = settings.continuation_penalty * np.array(
-        [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
-         for s, gap in zip(sentences, gaps)], dtype=float)
-    model = (evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior, duration,
-             start_cost)
-    labels = decode(*model)
-    sure = posteriors(*model)
     if preview is not None:
         labels[labels == len(ids)] = preview
         sure[:, preview] += sure[:, len(ids)]
     sure = sure[np.arange(len(labels)), labels]  # the probability of each sentence's own label
+    starts, end = hypotheses[0].starts, hypotheses[0].end
+    weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
     spans = []
     for first, stop, k in runs(labels):
         span_end = sentences[stop].start if stop < len(sentences) else end

@@ -30,6 +30,8 @@ class OrderPrior:
     late_start: float  # per section skipped before the first segment
     closing: tuple[int, ...] = ()  # sections that close the talk ...
     close_exit: float = 0.0        # ... and what leaving one costs, on top of the move itself
+    skipped: int = 0               # the first sections, absent from the talk: never entered, and the late start
+                                   # counted from the section after them
 
     def transitions(self, k: int) -> np.ndarray:
         """``[k, k]`` log-scores of going from section ``a`` (row) to section ``b`` (column)."""
@@ -39,10 +41,13 @@ class OrderPrior:
             if c < k:
                 scores[c] -= self.close_exit
         np.fill_diagonal(scores, -np.inf)  # a segment never continues as itself
+        scores[:, :self.skipped] = -np.inf
         return scores
 
     def initial(self, k: int) -> np.ndarray:
-        return -self.late_start * np.arange(k, dtype=float)
+        scores = -self.late_start * (np.arange(k, dtype=float) - self.skipped)
+        scores[:self.skipped] = -np.inf
+        return scores
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,8 @@ class PreviewPrior:
         return scores
 
     def initial(self, k: int) -> np.ndarray:
-        return np.append(self.base.initial(k - 1), -np.inf)
+        # with the first section absent, results up front open the talk
+        return np.append(self.base.initial(k - 1), -self.penalty if self.base.skipped else -np.inf)
 
 
 def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
@@ -102,9 +108,16 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
     -------
     int array [n_sentences] of section indices.
     """
+    return best_segmentation(evidence, starts, end, min_seconds, prior, duration, start_cost)[0]
+
+
+def best_segmentation(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
+                      prior: OrderPrior | PreviewPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None,
+                      start_cost: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """:func:`decode`'s labels and their segmentation's score, to weigh one model of the talk against another."""
     n, k = evidence.shape
     if n == 0:
-        return np.zeros(0, dtype=int)
+        return np.zeros(0, dtype=int), 0.0
     segment_scores = _SegmentScores(evidence, starts, end, min_seconds, duration)
     trans = prior.transitions(k)
     starting = np.zeros(n) if start_cost is None else np.asarray(start_cost, dtype=float)
@@ -129,11 +142,12 @@ def decode(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: fl
 
     labels = np.zeros(n, dtype=int)
     j, s = n, int(np.argmax(best))
+    score = float(best[s])
     while j > 0:
         i, prev = came_from[j, s]
         labels[i:j] = s
         j, s = int(i), int(prev)
-    return labels
+    return labels, score
 
 
 def posteriors(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
@@ -154,9 +168,17 @@ def posteriors(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds
     -------
     float array [n_sentences, n_labels], rows summing to 1.
     """
+    return label_posteriors(evidence, starts, end, min_seconds, prior, duration, start_cost)[0]
+
+
+def label_posteriors(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds: float,
+                     prior: OrderPrior | PreviewPrior, duration: Callable[[np.ndarray], np.ndarray] | None = None,
+                     start_cost: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """:func:`posteriors` and the log of the summed exponential score of every segmentation (the model's
+    evidence), to weigh one model of the talk against another."""
     n, k = evidence.shape
     if n == 0:
-        return np.zeros((0, k))
+        return np.zeros((0, k)), 0.0
     segment_scores = _SegmentScores(evidence, starts, end, min_seconds, duration)
     trans = prior.transitions(k)
     starting = np.zeros(n) if start_cost is None else np.asarray(start_cost, dtype=float)
@@ -183,7 +205,7 @@ def posteriors(evidence: np.ndarray, starts: np.ndarray, end: float, min_seconds
         spread[:j] += p
         spread[j] -= p.sum(axis=0)
     marginals = np.clip(np.cumsum(spread, axis=0)[:n], 0.0, 1.0)
-    return marginals / np.maximum(marginals.sum(axis=1, keepdims=True), 1e-12)
+    return marginals / np.maximum(marginals.sum(axis=1, keepdims=True), 1e-12), log_z
 
 
 class _SegmentScores:
