@@ -36,6 +36,7 @@ class SectionSettings:
     comparison_weight: float = 0.0
     comparison_words: tuple[str, ...] = ()
     comparison_ranges: tuple[str, ...] = ()
+    comparison_mutes_cues: bool = False
     overrun_weight: float = 0.0
     close_exit_penalty: float = 0.0
     opening_skip_penalty: float = float("inf")
@@ -158,8 +159,8 @@ class Thresholds:
 def section_settings(table: dict) -> SectionSettings:
     """``[sections]``: numbers, and word lists (the words a sentence that goes on with the thought before it starts
     with, the words that set one number against another)."""
-    fields: dict[str, Any] = {k: tuple(str(w).lower() for w in x) if isinstance(x, list) else float(x)
-                              for k, x in table.items()}
+    fields: dict[str, Any] = {k: tuple(str(w).lower() for w in x) if isinstance(x, list)
+                              else x if isinstance(x, bool) else float(x) for k, x in table.items()}
     return SectionSettings(**fields)
 
 

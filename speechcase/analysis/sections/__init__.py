@@ -44,13 +44,20 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     built-in case-study framework with the bundled embedding model), its log-probabilities lead, with the
     prototype similarities and the cue words beside them; otherwise the prototype similarities and the cue words
     alone. Either way a sentence that compares numbers adds ``comparison_weight`` to the sections that declare
-    ``compares_numbers`` (:func:`~speechcase.analysis.sections.cues.comparison_scores`). Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
+    ``compares_numbers`` (:func:`~speechcase.analysis.sections.cues.comparison_scores`), and with
+    ``comparison_mutes_cues`` the cue words of the other sections do not count in it: "0.88 macro F1 against
+    0.82 for the gradient boosted trees baseline" names models because it compares them, and its three modeling
+    cues had outweighed the comparison. Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
     """
     keywords = keyword_scores(sentences, parsed, framework, cache)
     vectors = sentence_vectors([s.text for s in sentences], encoder, cache)  # read once, for both
     similarity = prototype_similarity(vectors, framework, encoder, cache) / settings.semantic_temperature
     comparisons = settings.comparison_weight * comparison_scores(sentences, parsed, framework,
                                                                  settings.comparison_words, settings.comparison_ranges)
+    if settings.comparison_mutes_cues:  # the models a comparison names are what it compares, not what is built
+        others = np.array([not spec.compares_numbers for spec in framework.sections])
+        compared = np.asarray(comparisons.any(axis=1), dtype=bool)
+        keywords = np.where(np.outer(compared, others), 0.0, keywords)
     classifier = classifier_for(framework, encoder) if settings.classifier_weight else None
     if classifier is None:
         return similarity + settings.keyword_weight * keywords + comparisons
