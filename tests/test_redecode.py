@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from conftest import DATA, SAMPLES
 
-from speechcase.analysis.redecode import cut_loops, loop_stretches, repetition_loops, unwritten_stretches
+from speechcase.analysis.redecode import cut_loops, loop_stretches, looped_words, repetition_loops, unwritten_stretches
 from speechcase.core.types import Interval, Word
 
 
@@ -129,6 +129,21 @@ def test_one_misheard_word_written_five_times_or_more_is_a_loop():
     assert [(words[first].text, stop - first) for first, stop, _ in repetition_loops(words)] == \
         [("mal", 6), ("mal", 5)]
     assert len(loop_stretches(words)) == 2
+
+
+def test_a_word_that_loops_inside_itself_is_a_loop():
+    """tiny.en (int8) on a scripted talk wrote one "word" of 193 characters ("an NVVVVVVV...") over 18 s where
+    "NVIDIA T4" and two sentences more were said: no word repeats, and no stretch is left without words."""
+    words = _word_loops("piece_loop")
+    assert repetition_loops(words) == [] and unwritten_stretches(words, [Interval(105.0, 142.0)]) == []
+    (k,) = looped_words(words)
+    assert words[k].text.startswith("NVVVVVVVV") and words[k].end - words[k].start > 17
+    (stretch,) = loop_stretches(words)  # decoded again: from the word before to the end of the loop
+    assert stretch.start == words[k - 1].end and words[k].end <= stretch.end < words[k].end + 0.01
+    cut = cut_loops(words)
+    assert cut[k].text == "NV" and [w.text for w in cut[k - 2:k]] == ["with", "an"] and len(cut) == len(words)
+    real = _words([("bananas", 0.0, 0.5), ("10,000,000", 0.5, 1.5), ("aaah", 1.5, 2.0), ("hahahaha", 2.0, 2.5)])
+    assert looped_words(real) == []  # no English word, number or laugh repeats a piece eight times
 
 
 @pytest.mark.parametrize("text", [

@@ -25,10 +25,14 @@ said). A phrase of 2-8 words written at least four times in a row, or one word
 written at least five times, not only filled pauses, is such a loop: its
 stretch is decoded again the same way, and its words replace the loop when they
 do not loop; when they loop again, the loop is cut to the phrase said once.
-Numbers count as words here ("0", ",000"), as Whisper loops on them too.
+Numbers count as words here ("0", ",000"), as Whisper loops on them too. A loop can also stay inside one word:
+a piece of up to four characters written eight times or more in a row ("an NVVVVVVV...", one word of 193
+characters over 18 s of a held-out talk, where "NVIDIA T4" and two sentences more were said); such a word is a
+loop of its own, decoded again the same way, and cut to the piece written once when that loops too.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from speechcase.analysis.audio import Audio
@@ -53,6 +57,10 @@ MAX_LOOP_PHRASE = 8
 #: One word written this many times in a row is a loop. People say "no, no, no" or "very, very"; five times
 #: over is Whisper's ("0 -0 -0 ..." 107 times, ",000" 16 times, a misheard "mal" 6 times on the scripted talks).
 MIN_WORD_REPEATS = 5
+#: A piece of one to four characters written this many times in a row inside one word is a loop of Whisper's
+#: tokens ("NVVVVVVV..."); no English word repeats a piece even four times ("bananas" twice).
+MIN_PIECE_REPEATS = 8
+_LOOPED_PIECE = re.compile(r"(.{1,4}?)\1{%d,}" % (MIN_PIECE_REPEATS - 1))
 
 
 def unwritten_stretches(words: list[Word], speech: list[Interval], prompt: str | None = None,
@@ -119,13 +127,20 @@ def repetition_loops(words: list[Word], min_repeats: int = MIN_LOOP_REPEATS,
     return found
 
 
+def looped_words(words: list[Word]) -> list[int]:
+    """Indices of the words that hold a loop of their own: a piece of 1-4 characters written at least
+    ``MIN_PIECE_REPEATS`` times in a row ("NVVVVVVVVV")."""
+    return [k for k, w in enumerate(words) if _LOOPED_PIECE.search(w.text)]
+
+
 def loop_stretches(words: list[Word]) -> list[Interval]:
     """The stretches of the recording that Whisper filled with loops: from the written word before each run of
     loops to the one after it (loops at most ``MAX_LOOP_PHRASE`` words apart are one run: a loop drifts, "I'm
-    going going to say that")."""
-    loops = repetition_loops(words)
+    going going to say that"). A word that loops inside itself is a run of its own."""
+    loops = sorted([(first, stop) for first, stop, _ in repetition_loops(words)]
+                   + [(k, k + 1) for k in looped_words(words)])
     runs: list[list[int]] = []
-    for first, stop, _ in loops:
+    for first, stop in loops:
         if runs and first - runs[-1][1] <= MAX_LOOP_PHRASE:
             runs[-1][1] = stop
         else:
@@ -143,9 +158,14 @@ def loop_stretches(words: list[Word]) -> list[Interval]:
 
 
 def cut_loops(words: list[Word]) -> list[Word]:
-    """The words with each loop cut to its phrase said once."""
+    """The words with each loop cut to its phrase said once, and each word that loops inside itself to its piece
+    written once ("NVVVVVVV" -> "NV")."""
     drop = {k for first, stop, n in repetition_loops(words) for k in range(first + n, stop)}
-    return [w for k, w in enumerate(words) if k not in drop]
+    return [replace(w, text=_LOOPED_PIECE.sub(r"\1", w.text)) for k, w in enumerate(words) if k not in drop]
+
+
+def _loops(words: list[Word]) -> bool:
+    return bool(repetition_loops(words) or looped_words(words))
 
 
 def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice, options: DecodeOptions,
@@ -174,11 +194,11 @@ def redecode_unwritten(transcript: Transcript, audio: Audio, model: ModelChoice,
     words = list(transcript.words)
     for stretch in sorted([*lost, *looped], key=lambda s: s.start):
         new = _decode(whisper, audio, stretch, options, speech)
-        if unwritten_stretches(new, _within(speech, stretch), prompt) or repetition_loops(new):  # failed again
+        if unwritten_stretches(new, _within(speech, stretch), prompt) or _loops(new):  # failed again
             new = _decode(whisper, audio, stretch, replace(options, hotwords=None, initial_prompt=None), speech)
         inside = [w for w in words if stretch.start <= w.start < stretch.end]
         if stretch in looped:
-            new = new if new and not repetition_loops(new) else cut_loops(inside)
+            new = new if new and not _loops(new) else cut_loops(inside)
         if stretch in looped or len(new) > len(inside):
             words = [w for w in words if not stretch.start <= w.start < stretch.end] + new
     return replace(transcript, words=sorted(words, key=lambda w: w.start))
