@@ -63,16 +63,29 @@ class Talk:
 
 
 def load_run(out: Path, options: AnalyzeOptions) -> list[Talk]:
-    """The talks whose transcripts are in an eval_kit run's cache and whose truth lies beside their audio."""
-    talks = []
-    for path in sorted((out / "cache" / "transcripts").glob("*.json")):
+    """The talks an eval_kit run analysed (its ``SET/TALK/analysis.json``), each with the transcript in the run's
+    cache that analysis used and the truth beside its audio.
+
+    Why not every transcript in the cache: a cache reused across runs holds transcripts of other renders of the same
+    talks (same name, other audio) and of other decoding settings; taking them all counted a talk twice and let
+    whichever came last stand for it."""
+    cached: dict[tuple[str, str], tuple[float, Transcript]] = {}
+    for path in (out / "cache" / "transcripts").glob("*.json"):
         transcript = Transcript.from_dict(json.loads(path.read_text()))
-        audio = Path(transcript.source.path)
+        key, when = (transcript.source.path, transcript.source.sha256), path.stat().st_mtime
+        if key not in cached or when > cached[key][0]:
+            cached[key] = (when, transcript)
+    talks = []
+    for doc_path in sorted(out.glob("*/*/analysis.json")):
+        source = json.loads(doc_path.read_text())["source"]
+        found = cached.get((source["path"], source["sha256"]))
+        audio = Path(source["path"])
         truth_path = audio.with_name(audio.stem + ".truth.json")
-        if not truth_path.exists():
+        if found is None or not truth_path.exists():
             continue
+        transcript = found[1]
         parsed = parse_transcript(transcript, options)
-        name = f"{'kit' if audio.parent.name == 'talks' else audio.parent.name}/{audio.stem}"
+        name = f"{doc_path.parent.parent.name}/{doc_path.parent.name}"
         talks.append(Talk(name, build_sentences(transcript.words, parsed.sentence_starts), parsed,
                           json.loads(truth_path.read_text())))
     return talks
