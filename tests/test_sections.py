@@ -198,6 +198,20 @@ def test_a_preview_sits_only_between_the_first_and_second_sections():
     assert with_preview == [0] * 4 + [4] * 3 + [1] * 4 + [2] * 4 + [3] * 4
 
 
+def _analysed(fixture: str, **sections):
+    """A real transcript of ``tests/data`` analysed with the case-study framework, these ``[sections]`` settings
+    changed and the rest as shipped."""
+    from dataclasses import replace
+
+    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+    from speechcase.core.types import Transcript
+
+    shipped = default_thresholds()
+    options = AnalyzeOptions(use_cache=False, thresholds=replace(
+        shipped, sections=replace(shipped.sections, **sections)))
+    return analyze_transcript(Transcript.from_dict(load_json(DATA / fixture)), load_framework("case-study"), options)
+
+
 def test_a_reading_without_the_opening_section_never_enters_it():
     """The talk read as if its first section were absent: never entered, the late start counted from the second,
     and results up front (the preview) open the talk."""
@@ -223,19 +237,8 @@ def test_a_talk_that_skips_its_framing_is_not_given_one():
     Read only with the framework in full, its results were taken for a framing and the missing framing went
     unreported; read also as a talk without its first section, it opens with evaluation and the framing is flagged
     missing. Kept with a framing, the same talk is read as before (section_sweep.py, docs/accuracy.md)."""
-    from dataclasses import replace
-
-    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
-    from speechcase.core.types import Transcript
-
-    transcript = Transcript.from_dict(load_json(DATA / "transcript_resultsfirst_noframing.json"))
-    framework = load_framework("case-study")
-
     def analysed(penalty: float):
-        shipped = default_thresholds()
-        options = AnalyzeOptions(use_cache=False, thresholds=replace(
-            shipped, sections=replace(shipped.sections, opening_skip_penalty=penalty)))
-        return analyze_transcript(transcript, framework, options)
+        return _analysed("transcript_resultsfirst_noframing.json", opening_skip_penalty=penalty)
 
     result = analysed(default_thresholds().sections.opening_skip_penalty)
     assert [s.id for s in result.sections] == ["evaluation", "data", "modeling", "evaluation", "deployment",
@@ -255,19 +258,8 @@ def test_results_that_name_the_models_they_compare_are_the_evaluation():
     ranking ... went from 0.71 to 0.79, compared with the baseline's ...") and the two halves of a split ("model
     picks versus ..."): named models are what they compare, not what is built. With the modeling cue words
     counted in those sentences the evaluation vanished, read as modeling, and was reported missing."""
-    from dataclasses import replace
-
-    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
-    from speechcase.core.types import Transcript
-
-    transcript = Transcript.from_dict(load_json(DATA / "transcript_nodata.json"))
-    framework = load_framework("case-study")
-
     def analysed(mute: bool):
-        shipped = default_thresholds()
-        options = AnalyzeOptions(use_cache=False, thresholds=replace(
-            shipped, sections=replace(shipped.sections, comparison_mutes_cues=mute)))
-        return analyze_transcript(transcript, framework, options)
+        return _analysed("transcript_nodata.json", comparison_mutes_cues=mute)
 
     assert default_thresholds().sections.comparison_mutes_cues is True
     result = analysed(True)
