@@ -415,3 +415,41 @@ def test_uncertain_sections_are_shown_where_they_are():
 def verdict_texts(page: _Page) -> list[str]:
     """The text of each verdict line, from the page's HTML."""
     return [text for cls, text in page.texts if "verdict-text" in cls.split()]
+
+
+def test_an_unsure_tiny_transcript_suggests_whisper_base(monkeypatch):
+    """tiny.en's transcript of a scripted talk (tests/data/transcript_modelheavy.json, mean word probability 0.77):
+    over the shipped 0.75 nothing is said; under a threshold above it, the terminal summary and the dashboard both
+    say tiny.en was unsure and suggest Whisper base. Another model's transcript never gets the advice."""
+    from dataclasses import replace
+
+    from conftest import DATA
+
+    from speechcase.analysis.config import default_thresholds
+    from speechcase.analysis.document import analysis_document
+    from speechcase.analysis.frameworks import load_framework
+    from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
+    from speechcase.core.types import Transcript
+    from speechcase.views import summary
+    from speechcase.views.dashboard import render, render_dashboard
+    from speechcase.views.transcript import transcript_advice
+
+    transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy.json"))
+    doc = read_document(analysis_document(analyze_transcript(transcript, load_framework("case-study"),
+                                                             AnalyzeOptions(use_cache=False))))
+    assert round(doc.mean_word_probability(), 2) == 0.77
+    assert default_thresholds().transcript_unsure_below == 0.75
+    assert transcript_advice(doc, 0.75) is None
+    assert not any("unsure" in line for line in summary.summary_lines(doc, "talk.json", 0.0))
+    advice = transcript_advice(doc, 0.8)
+    assert advice and "mean word probability 0.77" in advice and "--model base" in advice
+    based = replace(doc, transcription=replace(doc.transcription, model="base"))
+    assert transcript_advice(based, 0.8) is None
+
+    higher = replace(default_thresholds(), transcript_unsure_below=0.8)
+    monkeypatch.setattr(summary, "default_thresholds", lambda: higher)
+    monkeypatch.setattr(render, "default_thresholds", lambda: higher)
+    line = next(x for x in summary.summary_lines(doc, "talk.json", 0.0) if x.strip().startswith("Transcript"))
+    assert line.endswith(advice)
+    meta = re.search(r'<p class="meta">(.*?)</p>', render_dashboard(doc)).group(1)
+    assert "tiny.en was unsure of many words" in meta and "--model base" in meta

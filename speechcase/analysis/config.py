@@ -154,6 +154,8 @@ class Thresholds:
     repetition: RepetitionSettings
     long_sentences: LongSentenceSettings
     vocabulary: VocabularySettings
+    #: Under this mean word probability a tiny.en transcript is called unsure and Whisper base is suggested.
+    transcript_unsure_below: float = 0.0
 
 
 def section_settings(table: dict) -> SectionSettings:
@@ -181,4 +183,5 @@ def default_thresholds() -> Thresholds:
                       recovery=FillerRecovery(**data["filler_recovery"]),
                       energy=EnergySettings(**data["energy"]), repetition=RepetitionSettings(**data["repeated_phrases"]),
                       long_sentences=LongSentenceSettings(**data["long_sentences"]),
-                      vocabulary=VocabularySettings(**data["vocabulary"]))
+                      vocabulary=VocabularySettings(**data["vocabulary"]),
+                      transcript_unsure_below=float(data["transcript"]["unsure_mean_probability"]))

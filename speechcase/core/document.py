@@ -267,6 +267,10 @@ class AnalysisDocument:
         return [(self.sentences[first].start, self.sentences[stop - 1].end)
                 for first, stop in unsure_runs(self.sentences, below)]
 
+    def mean_word_probability(self) -> float | None:
+        """Whisper's mean probability of the words it wrote (None without words): how sure it was of the text."""
+        return sum(w.probability for w in self.words) / len(self.words) if self.words else None
+
     def is_segmented(self) -> bool:
         """Whether any part of the talk was assigned to a section of its framework."""
         ids = {spec.id for spec in self.framework.sections}

@@ -8,6 +8,7 @@ from speechcase.analysis.config import default_thresholds
 from speechcase.core.document import AnalysisDocument, EnergyNumbers, RamblingTotals, Summary
 from speechcase.core.formatting import format_duration
 from speechcase.core.types import SEVERITIES
+from speechcase.views.transcript import transcript_advice
 
 
 def summary_lines(doc: AnalysisDocument, input_name: str, elapsed: float, from_cache: bool = False) -> list[str]:
@@ -20,6 +21,8 @@ def summary_lines(doc: AnalysisDocument, input_name: str, elapsed: float, from_c
         origin = f"loaded from {input_name} (transcribed with {info.model})"
     else:
         origin = f"transcribed with {info.model} in {info.seconds:.1f} s"
+    if advice := transcript_advice(doc, default_thresholds().transcript_unsure_below):
+        origin += f"; {advice}"
     pauses = doc.pauses
     mid = sum(p.kind == "mid_sentence" for p in pauses)
     pause_text = f"{len(pauses)} of 1 s or more ({len(pauses) - mid} between sentences, {mid} mid-sentence)"

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from speechcase.analysis.config import default_thresholds
 from speechcase.core.document import AnalysisDocument as Talk
 from speechcase.core.formatting import continues, format_duration, reading_text
 from speechcase.core.types import SEVERITIES, Flag, Sentence
@@ -37,6 +38,7 @@ from speechcase.views.dashboard.settings import (
     section_colours,
 )
 from speechcase.views.dashboard.verdicts import Verdict, verdicts
+from speechcase.views.transcript import transcript_advice
 
 esc = functools.partial(html.escape, quote=True)
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
@@ -122,7 +124,8 @@ def header(talk: Talk, name: str) -> str:
     if talk.created_at:
         meta.insert(0, f"analysed {talk.created_at.replace('T', ' ').rstrip('Z')} UTC")
     if talk.transcription.model:
-        meta.append(f"transcribed with {talk.transcription.model}")
+        unsure = transcript_advice(talk, default_thresholds().transcript_unsure_below)
+        meta.append(f"transcribed with {talk.transcription.model}" + (f" ({unsure})" if unsure else ""))
     tiles_html = "".join(f'<div class="tile"><div class="tile-label">{esc(label)}</div>'
                          f'<div class="tile-value">{esc(value)}</div><div class="tile-note">{esc(note)}</div></div>'
                          for label, value, note in tiles)
