@@ -431,7 +431,8 @@ def test_an_unsure_tiny_transcript_suggests_whisper_base(monkeypatch):
     from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
     from speechcase.core.types import Transcript
     from speechcase.views import summary
-    from speechcase.views.dashboard import render, render_dashboard
+    from speechcase.views.dashboard import render_dashboard
+    from speechcase.views.dashboard.settings import default_settings
     from speechcase.views.transcript import transcript_advice
 
     transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy.json"))
@@ -448,8 +449,9 @@ def test_an_unsure_tiny_transcript_suggests_whisper_base(monkeypatch):
 
     higher = replace(default_thresholds(), transcript_unsure_below=0.8)
     monkeypatch.setattr(summary, "default_thresholds", lambda: higher)
-    monkeypatch.setattr(render, "default_thresholds", lambda: higher)
     line = next(x for x in summary.summary_lines(doc, "talk.json", 0.0) if x.strip().startswith("Transcript"))
     assert line.endswith(advice)
-    meta = re.search(r'<p class="meta">(.*?)</p>', render_dashboard(doc)).group(1)
+    assert default_settings().transcript_unsure_below == 0.75
+    page = render_dashboard(doc, settings=replace(default_settings(), transcript_unsure_below=0.8))
+    meta = re.search(r'<p class="meta">(.*?)</p>', page).group(1)
     assert "tiny.en was unsure of many words" in meta and "--model base" in meta

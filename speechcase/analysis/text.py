@@ -136,14 +136,13 @@ def parse(words: list[Word], on_sentences: Callable[[list[int]], None] | None = 
     pieces: list[str] = []
     pos = 0
     for k, w in enumerate(words):
-        if k and _joins_previous(words[k - 1].text, w.text):
-            pieces[-1] = pieces[-1].rstrip(" ")
-            pos -= 1
+        gap = "" if k == 0 or _joins_previous(words[k - 1].text, w.text) else " "
+        pos += len(gap)
         offsets.append(pos)
-        pieces.append(w.text + " ")
-        pos += len(w.text) + 1
+        pieces += [gap, w.text]
+        pos += len(w.text)
     pipeline = nlp()
-    doc = pipeline.make_doc("".join(pieces).rstrip(" "))
+    doc = pipeline.make_doc("".join(pieces))
     for name, component in pipeline.pipeline:  # what calling the pipeline does, with the entity network left out
         if name == "ner":
             continue

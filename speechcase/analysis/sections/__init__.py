@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import log_softmax, softmax
 
 from speechcase.analysis.config import SectionSettings
 from speechcase.analysis.embeddings import SentenceEncoder
@@ -190,35 +191,47 @@ class _Reading(NamedTuple):
     start_cost: np.ndarray
 
 
-def _talk_model(sentences: list[Sentence], words: np.ndarray, framework: Framework, settings: SectionSettings,
-                skipped: int) -> _Reading:
-    """The arguments of :func:`~speechcase.analysis.sections.decode.decode` for one model of the talk, given what
-    each sentence's words say (:func:`word_evidence`): the framework in full (``skipped`` 0) or without its first
-    ``skipped`` sections."""
-    logits = (words + settings.position_weight * position_prior(sentences, framework, settings.position_spread, skipped))
-    evidence = logits - logits.max(axis=1, keepdims=True)
-    evidence = evidence - np.log(np.exp(evidence).sum(axis=1, keepdims=True))
+def _readings(sentences: list[Sentence], words: np.ndarray, framework: Framework,
+              settings: SectionSettings) -> tuple[list[_Reading], np.ndarray]:
+    """The arguments of :func:`~speechcase.analysis.sections.decode.decode` for each model of the talk, given what
+    each sentence's words say (:func:`word_evidence`): the framework in full, and (with a finite
+    ``opening_skip_penalty`` and three sections or more) the framework without its first section. The two differ
+    only in the place prior and the order prior; the rest is computed once. Also each sentence's weight (its
+    share of ``evidence_seconds``), which the evidence is multiplied by."""
     starts = np.array([s.start for s in sentences])
     end = sentences[-1].end
     weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
-    evidence = np.maximum(evidence, np.log(1e-12))
     closing = tuple(k for k, spec in enumerate(framework.sections) if spec.closes_talk)
-    order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty, closing,
-                       settings.close_exit_penalty, skipped)
-    prior: OrderPrior | PreviewPrior = order
     duration = duration_prior(framework, end - starts[0], settings.duration_weight, settings.overrun_weight)
-    ids = [spec.id for spec in framework.sections]
-    preview = ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
-    if preview is not None:  # one more state: the preview section said up front (the decoder's last label)
-        evidence = np.hstack([evidence, preview_evidence(evidence, sentences, framework, settings, skipped)[:, None]])
-        prior = PreviewPrior(order, preview, settings.preview_penalty)
+    preview = _preview_index(framework, settings)
+    if preview is not None:
         duration = _no_duration_for_the_preview(duration)
     gaps = [np.inf] + [s.start - before.end for before, s in zip(sentences, sentences[1:])]
     start_cost = settings.continuation_penalty * np.array(
         [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
          for s, gap in zip(sentences, gaps)], dtype=float)
-    return _Reading(evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]), prior, duration,
-                    start_cost)
+    skips = [0, 1] if np.isfinite(settings.opening_skip_penalty) and len(framework.sections) > 2 else [0]
+    readings = []
+    for skipped in skips:
+        logits = words + settings.position_weight * position_prior(sentences, framework, settings.position_spread,
+                                                                    skipped)
+        evidence = np.maximum(log_softmax(logits, axis=1), np.log(1e-12))
+        order = OrderPrior(settings.skip_penalty, settings.back_penalty, settings.late_start_penalty, closing,
+                           settings.close_exit_penalty, skipped)
+        prior: OrderPrior | PreviewPrior = order
+        if preview is not None:  # one more state: the preview section said up front (the decoder's last label)
+            evidence = np.hstack([evidence,
+                                  preview_evidence(evidence, sentences, framework, settings, skipped)[:, None]])
+            prior = PreviewPrior(order, preview, settings.preview_penalty)
+        readings.append(_Reading(evidence * weights[:, None], starts, end, settings.min_section(end - starts[0]),
+                                 prior, duration, start_cost))
+    return readings, weights
+
+
+def _preview_index(framework: Framework, settings: SectionSettings) -> int | None:
+    """The index of the framework's ``preview`` section (the case-study's evaluation), when it has one in use."""
+    ids = [spec.id for spec in framework.sections]
+    return ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
 
 
 def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
@@ -240,26 +253,21 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     if not sentences:
         return sentences, []
     ids = [spec.id for spec in framework.sections]
-    words = word_evidence(sentences, parsed, framework, settings, encoder, cache)
-    hypotheses = [_talk_model(sentences, words, framework, settings, 0)]
-    if np.isfinite(settings.opening_skip_penalty) and len(ids) > 2:
-        hypotheses.append(_talk_model(sentences, words, framework, settings, 1))
-    found = [best_segmentation(*model) for model in hypotheses]
-    weighed = [label_posteriors(*model) for model in hypotheses]
+    readings, weights = _readings(sentences, word_evidence(sentences, parsed, framework, settings, encoder, cache),
+                                  framework, settings)
+    found = [best_segmentation(*model) for model in readings]
+    weighed = [label_posteriors(*model) for model in readings]
     cost = [0.0, settings.opening_skip_penalty]
     choice = int(np.argmax([score - c for (_, score), c in zip(found, cost)]))
     labels = found[choice][0]
-    log_z = np.array([z - c for (_, z), c in zip(weighed, cost)])
-    share = np.exp(log_z - log_z.max())
-    share /= share.sum()
+    share = softmax([z - c for (_, z), c in zip(weighed, cost)])  # each reading's weight: its summed score
     sure = sum(w * p for w, (p, _) in zip(share, weighed))
-    preview = ids.index(framework.preview) if framework.preview and np.isfinite(settings.preview_penalty) else None
+    preview = _preview_index(framework, settings)
     if preview is not None:
         labels[labels == len(ids)] = preview
         sure[:, preview] += sure[:, len(ids)]
     sure = sure[np.arange(len(labels)), labels]  # the probability of each sentence's own label
-    starts, end = hypotheses[0].starts, hypotheses[0].end
-    weights = np.diff(np.append(starts, end)) / settings.evidence_seconds
+    end = sentences[-1].end
     spans = []
     for first, stop, k in runs(labels):
         span_end = sentences[stop].start if stop < len(sentences) else end

@@ -21,7 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from speechcase.analysis.config import default_thresholds
 from speechcase.core.document import AnalysisDocument as Talk
 from speechcase.core.formatting import continues, format_duration, reading_text
 from speechcase.core.types import SEVERITIES, Flag, Sentence
@@ -92,7 +91,7 @@ def render_dashboard(talk: Talk, audio: AudioLink | None = None,
         "js": _asset("dashboard.js"),
         "data": script_json(data),
         "audio_data": base64.b64encode(audio.embedded).decode("ascii") if audio.embedded else "",
-        "header": header(talk, name),
+        "header": header(talk, name, settings.transcript_unsure_below),
         "verdicts": "\n".join(verdict_item(v) for v in verdicts(talk, settings)),
         "flags": coach_notes(review) + flag_list(talk, settings, review),
         "sections": section_table(talk, colours),
@@ -106,7 +105,7 @@ def render_dashboard(talk: Talk, audio: AudioLink | None = None,
     return _SLOT.sub(lambda m: slots[m.group(1)], _asset("dashboard.html"))
 
 
-def header(talk: Talk, name: str) -> str:
+def header(talk: Talk, name: str, transcript_unsure_below: float = 0.0) -> str:
     total, filled = talk.summary.fillers_per_minute.total, talk.summary.fillers_per_minute.filled_pause
     pauses = talk.pauses
     mid = sum(p.kind == "mid_sentence" for p in pauses)
@@ -124,7 +123,7 @@ def header(talk: Talk, name: str) -> str:
     if talk.created_at:
         meta.insert(0, f"analysed {talk.created_at.replace('T', ' ').rstrip('Z')} UTC")
     if talk.transcription.model:
-        unsure = transcript_advice(talk, default_thresholds().transcript_unsure_below)
+        unsure = transcript_advice(talk, transcript_unsure_below)
         meta.append(f"transcribed with {talk.transcription.model}" + (f" ({unsure})" if unsure else ""))
     tiles_html = "".join(f'<div class="tile"><div class="tile-label">{esc(label)}</div>'
                          f'<div class="tile-value">{esc(value)}</div><div class="tile-note">{esc(note)}</div></div>'

@@ -38,6 +38,7 @@ class DashboardSettings:
     zoom_context_seconds: float
     unsure_below: float = 0.0  # a sentence's section probability under this is shown as uncertain (0: never)
     max_unsure_named: int = 3
+    transcript_unsure_below: float = 0.0  # a tiny.en transcript's mean word probability under this: suggest base
 
     def flag_title(self, flag_type: str) -> str:
         return self.flag_titles.get(flag_type) or flag_type.replace("_", " ").capitalize()
@@ -62,7 +63,8 @@ def default_settings() -> DashboardSettings:
         zoom_from_talk_seconds=float(limits["zoom_from_talk_seconds"]),
         zoom_context_seconds=float(limits["zoom_context_seconds"]),
         unsure_below=thresholds.sections.unsure_below,
-        max_unsure_named=int(data["sections"]["max_unsure_named"]))
+        max_unsure_named=int(data["sections"]["max_unsure_named"]),
+        transcript_unsure_below=thresholds.transcript_unsure_below)
 
 
 def section_colours(framework_ids: list[str], seen_ids: list[str]) -> dict[str, str]:
