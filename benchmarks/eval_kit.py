@@ -27,6 +27,10 @@ so give each thread count its own ``--out``), so a re-run after a change to the 
 Every run also writes ``results.json`` in ``--out`` (metrics and section shares per talk), which
 ``--compare`` reads.
 
+A set of our own talks (``benchmarks/talks/SET``) is analysed with a section classifier fitted without its talks'
+banks, which the shipped one has read (``fit_sections.py``; written once into ``--out``/classifiers, a few
+seconds); ``--no-cross-fit`` uses the shipped one.
+
 Per set: metrics per talk and their mean; filled pauses spoken, found in the transcript and recovered
 from the audio (right or wrong); stream-of-consciousness detection per talk and pooled. After the summary: how
 often a sentence's section is right by the probability the analysis gave it (``section_confidence``).
@@ -45,9 +49,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from fit_sections import cross_fitted
+
 from speechcase.analysis.config import Thresholds
 from speechcase.analysis.document import analysis_document
 from speechcase.analysis.pipeline import AnalyzeOptions, analyze
+from speechcase.analysis.sections.classifier import SECTION_CLASSIFIER_ENV
 from speechcase.analysis.text import spoken_word_count
 
 COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "filled_precision",
@@ -102,6 +109,9 @@ def main() -> int:
                         help="count only the filled pauses Whisper wrote (no acoustic recovery)")
     parser.add_argument("--threshold", action="append", default=[], metavar="TABLE.KEY=VALUE",
                         help="override a number of thresholds.toml, e.g. sections.back_penalty=2 (repeatable)")
+    parser.add_argument("--no-cross-fit", dest="cross_fit", action="store_false",
+                        help="analyse every set with the shipped section classifier, even the sets whose banks it "
+                             "was fitted on (default: such a set with one fitted without them)")
     parser.add_argument("--talks", nargs="*", help="talk names (default: all)")
     parser.add_argument("--compare", nargs="+", type=Path, metavar="OUT",
                         help="compare the results.json of earlier runs per talk instead of running")
@@ -118,6 +128,7 @@ def main() -> int:
     summaries = []
     for set_arg in args.sets or ["kit"]:
         name, talks = resolve_set(set_arg, args)
+        use_classifier_for(name, args)
         rows, recovery_rows, soc_rows = [], [], []
         results[name] = {}
         for audio in talks:
@@ -145,8 +156,20 @@ def main() -> int:
         {"settings": {"model": options.model, "compute_type": options.compute_type, "threads": options.threads,
                       "decode": str(options.decode), "thresholds": args.threshold,
                       "render": "random-dither" if args.random_dither else "repeatable",
+                      "cross_fit": args.cross_fit,
                       "render_dir": str(args.render_dir)}, "sets": results}, indent=1))
     return 0
+
+
+def use_classifier_for(set_name: str, args: argparse.Namespace) -> None:
+    """Analyse ``set_name`` with a section classifier that has not read its talks' banks (``--no-cross-fit``: the
+    shipped one). Why: the shipped classifier is fitted on our talk banks too (benchmarks/fit_sections.py), and a
+    talk read by a classifier that learnt its very sentences would score what it memorised, not what it reads."""
+    os.environ.pop(SECTION_CLASSIFIER_ENV, None)
+    path = cross_fitted(set_name, args.out / "classifiers") if args.cross_fit else None
+    if path is not None:
+        os.environ[SECTION_CLASSIFIER_ENV] = str(path)
+        print(f"{set_name}: section classifier fitted without this set's banks ({path})", file=sys.stderr)
 
 
 def analyze_options(args: argparse.Namespace) -> AnalyzeOptions:

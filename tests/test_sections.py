@@ -9,6 +9,7 @@ from speechcase.analysis.config import default_thresholds
 from speechcase.analysis.flags.sections import section_flags
 from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.sections import balance, continues_thought, duration_prior
+from speechcase.analysis.sections.classifier import SECTION_CLASSIFIER_ENV
 from speechcase.analysis.sections.cues import keyword_scores
 from speechcase.analysis.sections.decode import (
     OrderPrior,
@@ -257,18 +258,42 @@ def test_results_that_name_the_models_they_compare_are_the_evaluation():
     section). Its evaluation compares the final model with the baseline ("The [final] model reached 54%, and its
     ranking ... went from 0.71 to 0.79, compared with the baseline's ...") and the two halves of a split ("model
     picks versus ..."): named models are what they compare, not what is built. With the modeling cue words
-    counted in those sentences the evaluation vanished, read as modeling, and was reported missing."""
-    def analysed(mute: bool):
-        return _analysed("transcript_nodata.json", comparison_mutes_cues=mute)
-
+    counted in those sentences the evaluation vanished, read as modeling, and was reported missing (with the
+    section classifier fitted on the corpus alone; the one fitted on our talk banks too, which has read this
+    talk's bank, finds it either way, so the rule is checked on the evidence as well)."""
     assert default_thresholds().sections.comparison_mutes_cues is True
-    result = analysed(True)
-    assert [s.id for s in result.sections] == ["modeling", "evaluation", "deployment", "reflection"]
+    result = _analysed("transcript_nodata.json", comparison_mutes_cues=True)
+    assert [s.id for s in result.sections] == ["framing", "modeling", "evaluation", "deployment", "reflection"]
     assert {s.section for s in result.sentences if 54 < s.start < 70} == {"evaluation"}
     assert "evaluation" not in {f.evidence.split(":")[0] for f in result.flags if f.type == "section_missing"}
-    without = analysed(False)
-    assert "evaluation" not in [s.id for s in without.sections]
-    assert "evaluation" in {f.evidence.split(":")[0] for f in without.flags if f.type == "section_missing"}
+    # the evidence: in the comparing sentences the modeling cue words no longer count against the evaluation
+    sentences, muted = _word_evidence("transcript_nodata.json", comparison_mutes_cues=True)
+    _, counted = _word_evidence("transcript_nodata.json", comparison_mutes_cues=False)
+    ids = [spec.id for spec in load_framework("case-study").sections]
+    evaluation, modeling = ids.index("evaluation"), ids.index("modeling")
+    comparing = [k for k, s in enumerate(sentences) if 54 < s.start < 70]
+    gained = [(muted[k, evaluation] - muted[k, modeling]) - (counted[k, evaluation] - counted[k, modeling])
+              for k in comparing]
+    assert len(comparing) == 2 and min(gained) >= 0 and max(gained) > 1.0
+
+
+def _word_evidence(fixture: str, **sections):
+    """The sentences of a real transcript of ``tests/data`` and what their words say about each section
+    (:func:`~speechcase.analysis.sections.word_evidence`), with these ``[sections]`` settings changed."""
+    from dataclasses import replace
+
+    from speechcase.analysis.embeddings import SentenceEncoder
+    from speechcase.analysis.pipeline import AnalyzeOptions, parse_transcript
+    from speechcase.analysis.sections import word_evidence
+    from speechcase.analysis.text import build_sentences
+    from speechcase.core.types import Transcript
+
+    options = AnalyzeOptions(use_cache=False)
+    transcript = Transcript.from_dict(load_json(DATA / fixture))
+    parsed = parse_transcript(transcript, options)
+    sentences = build_sentences(transcript.words, parsed.sentence_starts)
+    settings = replace(options.thresholds.sections, **sections)
+    return sentences, word_evidence(sentences, parsed, load_framework("case-study"), settings, SentenceEncoder(), None)
 
 
 def test_a_section_does_not_open_on_a_sentence_that_goes_on_with_the_last_one():
@@ -580,19 +605,21 @@ def test_leaving_the_section_that_closes_the_talk_costs_more():
     assert default_thresholds().sections.close_exit_penalty == 8.0
 
 
-def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it():
-    """tiny.en's transcript of one of our scripted talks (benchmarks/talks/heldout7/toxic_comments_modelheavy:
-    58 % modeling, no deployment, one closing sentence of lessons). Its modeling ends in a calibration, a trade-off
-    and a hedged aside ("I went back and forth on whether the author history features belonged in the model at
-    all ... maybe a separate score"), which reads as reflection. Without the closing rule the decoder took the
-    aside for the reflection and went back to evaluation for the rest of the talk, taking the calibration with
-    it; with it, modeling keeps all three. (The lessons, two garbled sentences, are still read as evaluation.)"""
+@pytest.mark.slow
+def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it(unread_classifier, monkeypatch):
+    """tiny.en's transcript of one of our scripted talks (benchmarks/talks/heldout9/code_review_modelheavy: 60 %
+    modeling, no deployment, one closing sentence of lessons). Its modeling ends in a hedged ramble over the model
+    choice ("the model choice, hmm, depends how you look at it ... no, wait, we kept both for a while"), which
+    reads as deployment and reflection. Without the closing rule the decoder took the ramble for them and went
+    back to evaluation, then to reflection again; with it, modeling keeps the ramble and the reflection closes
+    the talk once. Read by a section classifier that has not read the talk's bank, as a user's talk is."""
     from dataclasses import replace
 
     from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
     from speechcase.core.types import Transcript
 
-    transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy.json"))
+    monkeypatch.setenv(SECTION_CLASSIFIER_ENV, str(unread_classifier("heldout9")))
+    transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy_closing.json"))
     framework = load_framework("case-study")
 
     def labelled(close_exit: float):
@@ -603,17 +630,18 @@ def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it():
         return [s.id for s in result.sections], {round(s.start): s.section for s in result.sentences}
 
     spans, by_start = labelled(default_thresholds().sections.close_exit_penalty)
-    assert spans == ["framing", "data", "modeling", "evaluation"]
-    assert [by_start[t] for t in (85, 94, 102)] == ["modeling"] * 3  # calibration, trade-off, the aside
+    assert spans == ["framing", "data", "modeling", "evaluation", "reflection"]
+    assert [by_start[t] for t in (92, 95, 99)] == ["modeling"] * 3  # the ramble over the model choice
     spans, by_start = labelled(0.0)
-    assert spans[-2:] == ["reflection", "evaluation"] and by_start[102] == "reflection" and by_start[85] == "evaluation"
+    assert spans.count("reflection") == 2 and by_start[95] == "reflection"
+    assert spans.index("reflection") < spans.index("evaluation")  # a reflection mid-talk, then back to evaluation
 
 
 def test_the_sections_say_where_they_are_unsure():
     """The same real transcript: each sentence carries the probability of its own section. The two garbled
-    sentences of lessons that close the talk, read as evaluation, and the stretch where modeling's calibration
-    and trade-offs give way to evaluation are uncertain; the opening and the comparison of two precisions are
-    sure. A span's confidence is its sentences' probability, weighted by time."""
+    sentences of lessons that close the talk ("Looking back, ..."), read as reflection, and modeling's last
+    sentence before the evaluation are uncertain; the opening and the comparison of two precisions are sure. A
+    span's confidence is its sentences' probability, weighted by time."""
     from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
     from speechcase.core.types import Transcript
 
@@ -621,19 +649,19 @@ def test_the_sections_say_where_they_are_unsure():
     result = analyze_transcript(transcript, load_framework("case-study"), AnalyzeOptions(use_cache=False))
     sure = {round(s.start): s.section_confidence for s in result.sentences}
     assert all(0.0 <= p <= 1.0 for p in sure.values())
-    assert sure[135] < 0.5 and sure[139] < 0.5  # "Looking back, ...": reflection, read as evaluation
-    assert max(sure[t] for t in (85, 94, 102)) < 0.9  # modeling's tail, next to evaluation
+    assert sure[135] < 0.6 and sure[139] < 0.6  # the garbled lessons
+    assert sure[113] < 0.9  # modeling's tail, next to evaluation
     assert min(sure[t] for t in (0, 8, 129)) > 0.99  # the opening; "0.63 against 0.22 for the block list"
-    # a balance flag that rests on the uncertain stretch says so: evaluation's 21 % (its script has 10 %) would be
-    # within its target without its 12 uncertain seconds; modeling's 48 % (59 % in the script) would not
-    evidence = {f.evidence.split(":")[0]: f.evidence for f in result.flags if f.type == "section_over"}
-    assert "12 s of it may belong to another section" in evidence["evaluation"]
+    # a balance flag that rests on the uncertain stretch says so: evaluation's 13 % (its script has 10 %) would be
+    # within its target with the 12 uncertain seconds next to it; modeling's 51 % (59 % in the script) would not
+    evidence = {f.evidence.split(":")[0]: f.evidence for f in result.flags if f.type in ("section_over", "section_under")}
+    assert "12 s in or next to it may belong to it" in evidence["evaluation"]
     assert "listen there" not in evidence["modeling"] and "listen there" not in evidence["framing"]
     # the uncertain time, counted for the sections in and next to each uncertain stretch, as the summary keeps it
     unsure = result.sections_unsure
-    assert set(unsure) == {"modeling", "evaluation"}
-    assert unsure["evaluation"] >= 139.28 - 135.12 + (result.sentences[-1].end - 139.28) > 0
-    assert unsure["modeling"] > 20.0  # 84.9-117.2 s: modeling's tail and the sentence read as evaluation after it
+    assert set(unsure) == {"modeling", "evaluation", "reflection"}
+    assert unsure["reflection"] == pytest.approx(result.sentences[-1].end - 135.12, abs=0.01)
+    assert unsure["evaluation"] == pytest.approx(unsure["reflection"] + unsure["modeling"], abs=0.01)
     for span in result.sections:
         inside = [s for s in result.sentences if span.start <= s.start < span.end]
         times = np.diff([s.start for s in inside] + [span.end])

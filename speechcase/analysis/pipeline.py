@@ -31,7 +31,7 @@ from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK, builtin_names, loa
 from speechcase.analysis.prosody import pitch_frames, pitch_track
 from speechcase.analysis.redecode import redecode_unwritten
 from speechcase.analysis.sections import balance, segment
-from speechcase.analysis.sections.classifier import shipped_classifiers
+from speechcase.analysis.sections.classifier import active_classifiers
 from speechcase.analysis.sections.cues import cue_lemmas, prototype_vectors, sentence_vectors
 from speechcase.analysis.signals.discourse import discourse_fillers
 from speechcase.analysis.signals.energy import measure_energy
@@ -91,7 +91,7 @@ def settings_digest(options: AnalyzeOptions) -> str:
     blob = json.dumps({"transcription": transcription, "framework": asdict(load_framework(options.framework)),
                        "thresholds": asdict(options.thresholds),
                        "embedding_model": SentenceEncoder(options.embedding_model).identity,
-                       "section_classifiers": [c.corpus_sha256 for c in shipped_classifiers()]},
+                       "section_classifiers": [c.corpus_sha256 for c in active_classifiers()]},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -102,7 +102,7 @@ def analysis_key(sha256: str, options: AnalyzeOptions, settings: str | None = No
     Two analyses with the same key give the same document (for one speechcase version), so a batch can skip a
     recording whose key is already stored. What counts: what the transcript cache key counts (Whisper model,
     compute type, decoding options, device), the framework's content (a framework file edited under the same
-    name gives a new key), the thresholds, the embedding model and the corpus of the shipped section classifier.
+    name gives a new key), the thresholds, the embedding model and the corpus of the section classifier in use.
     What does not: threads, the cache folder and the limits that only refuse inputs.
 
     Args:
