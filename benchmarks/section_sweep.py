@@ -16,7 +16,8 @@ from). Per run: section accuracy, boundary F1 and share error (means, and the wo
 talks that gain or lose more than 0.02 of accuracy.
 
 Each set of our own talks is read with the section classifier fitted without its banks, as ``eval_kit.py`` reads
-it (``--no-cross-fit``: the shipped one).
+it (``--no-cross-fit``: the shipped one; ``--classifier FILE``: that one, e.g. an older shipped classifier taken
+from git to compare with).
 
 Why ``--without-first-section``: every scripted talk opens with its framing, so a setting that makes the
 decoder assume it (a dearer late start) gains on all of them while hiding the very mistake a coach wants shown
@@ -146,6 +147,9 @@ def main() -> int:
     parser.add_argument("--no-cross-fit", dest="cross_fit", action="store_false",
                         help="use the shipped section classifier on every set (default: on a set of our talks, one "
                              "fitted without its banks, as eval_kit does)")
+    parser.add_argument("--classifier", type=Path, metavar="FILE",
+                        help="read every set with this section classifier file (fit_sections.py --out, or an older "
+                             "shipped one) instead")
     parser.add_argument("--kit", type=Path, default=HERE.parent.parent / "shared" / "eval")
     args = parser.parse_args()
     if not (args.kit / "score.py").exists():
@@ -168,8 +172,11 @@ def main() -> int:
             talks = [t for t in (talk.without_first_section() for talk in talks) if t is not None]
         if not talks:
             sys.exit(f"No transcribed talks with a truth file in {out}; run benchmarks/eval_kit.py --out {out} first.")
-        classifiers = ({name: cross_fitted(name, out / "classifiers") for name in {t.name.split("/")[0] for t in talks}}
-                       if args.cross_fit else {})
+        names = {t.name.split("/")[0] for t in talks}
+        if args.classifier:
+            classifiers: dict[str, Path | None] = {name: args.classifier for name in names}
+        else:
+            classifiers = {name: cross_fitted(name, out / "classifiers") for name in names} if args.cross_fit else {}
         print(f"{out} ({len(talks)} talks{', first section cut out' if args.without_first_section else ''}):")
         base = scores(talks, settings[0][1], framework, encoder, cache, score, classifiers)
         print(line(settings[0][0], base, base))

@@ -62,7 +62,7 @@ class TooLong(SpeechcaseError):
 
 
 class ModelUnavailable(SpeechcaseError):
-    """A model (Whisper or sentence embeddings) could not be found or loaded."""
+    """A model (Whisper, the sentence embeddings or the section classifier) could not be found or loaded."""
 
     exit_code = 11
 
