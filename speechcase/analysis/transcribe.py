@@ -47,9 +47,10 @@ DISFLUENCY_HOTWORDS = "Um, so, uh, I think, hmm, yeah."
 #: again, see ``redecode.py``; v6: there the hotwords' words do not count as written, and a stretch
 #: that copies them again is decoded without them; v7: a stretch Whisper filled with a loop is decoded
 #: again; v8: stretches decoded again by a model of their own, see ``fresh_model``, and a loop of one word,
-#: or of numbers, found; v9: a loop inside one word, "NVVVVVVV...", found), so cached transcripts from older
+#: or of numbers, found; v9: a loop inside one word, "NVVVVVVV...", found; v10: a looped phrase of up to 16 words
+#: found, not 8), so cached transcripts from older
 #: versions are made again instead of lacking it.
-TRANSCRIPT_VERSION = 9
+TRANSCRIPT_VERSION = 10
 
 
 @dataclass(frozen=True)
