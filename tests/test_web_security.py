@@ -385,6 +385,27 @@ def test_serve_refuses_a_public_address_while_no_account_exists(tmp_path):
     assert taken.returncode == 32 and "already in use" in taken.stderr
 
 
+def test_serve_takes_one_whisper_model_for_every_take_and_refuses_a_missing_one(tmp_path, monkeypatch):
+    """`serve --model` is `analyze --model` for the whole app: the workers and the coaches' batches transcribe every
+    take with it. A model that is not there is refused before anything starts, with the CLI's exit code for it."""
+    from speechcase.interfaces.cli.serve import _settings
+    from speechcase.interfaces.web.settings import SETTINGS_ENV
+
+    store = tmp_path / "s.sqlite3"
+    missing = subprocess.run([sys.executable, "-m", "speechcase", "serve", "--store", str(store), "--model",
+                              str(tmp_path / "no-model")], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 11 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"Error: Model folder {tmp_path / 'no-model'} does not exist; check the path."
+    assert not store.exists()
+    monkeypatch.setenv(SETTINGS_ENV, _settings("127.0.0.1", 8765, store, None, 1, 10 ** 9, 1, "base"))
+    settings = WebSettings.from_env()
+    options = settings.analyze_options("deep-dive")
+    assert (options.model, options.framework, options.max_duration) == ("base", "deep-dive", settings.max_duration)
+    monkeypatch.setenv(SETTINGS_ENV, _settings("127.0.0.1", 8765, store, None, 1, 10 ** 9, 1))
+    assert WebSettings.from_env().analyze_options().model is None  # the embedded tiny.en
+    assert WebSettings.from_env().analyze_options().framework == AnalyzeOptions().framework
+
+
 def test_the_first_start_explains_how_to_create_an_account(tmp_path):
     server = WebServer(tmp_path)
     server.start()

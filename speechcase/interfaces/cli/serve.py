@@ -66,8 +66,11 @@ def _check_port(host: str, port: int) -> None:
 @click.option("--batch-workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Local Dask workers for coaches' batches (each loads the models once); unused where "
                    "SPEECHCASE_DASK_SCHEDULER names an existing Dask cluster.")
+@click.option("--model", default=None, metavar="NAME|PATH",
+              help="Whisper model for every take the app analyses, as `analyze --model` takes it (e.g. base, with "
+                   "the whisper-base extra). Default: the embedded tiny.en.")
 def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, workers: int, max_upload: int,
-          batch_workers: int) -> None:
+          batch_workers: int, model: str | None) -> None:
     """Start the web app: upload or record takes, follow their analysis, compare rehearsals, share with a coach.
 
     Open http://127.0.0.1:8765 (the address printed); stop with Ctrl-C. Runs
@@ -75,13 +78,17 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
     """
     import uvicorn
 
+    from speechcase.analysis.transcribe import resolve_model
     from speechcase.rehearsals.accounts import has_users
+
+    if model is not None:
+        resolve_model(model)  # an unknown name or a folder without a model is refused now, not in every worker
 
     with open_cli_store(store_path) as store:
         store_file = store.path
         accounts = has_users(store)
     assert store_file is not None
-    settings_env = _settings(host, port, store_file, data_dir, workers, max_upload, batch_workers)
+    settings_env = _settings(host, port, store_file, data_dir, workers, max_upload, batch_workers, model)
     loopback = host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")
     if not accounts and not loopback:
         raise ServeRefused(f"No account exists yet, so the app would be open to anyone who reaches {host}; create "
@@ -90,7 +97,8 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
     _check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"speechcase serve: http://{shown}:{port} (store {store_file}; {workers} analysis worker"
-               f"{'s' if workers > 1 else ''}; uploads up to {max_upload / 1e9:g} GB). Ctrl-C stops it.")
+               f"{'s' if workers > 1 else ''} with Whisper {model or 'tiny.en'}; uploads up to "
+               f"{max_upload / 1e9:g} GB). Ctrl-C stops it.")
     if not accounts:
         click.echo("No account exists yet: create one with `speechcase users add NAME --role candidate` "
                    f"{'--store ' + str(store_file) + ' ' if store_path else ''}in another terminal, then sign in.")
@@ -104,10 +112,11 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
 
 
 def _settings(host: str, port: int, store_file: Path, data_dir: Path | None, workers: int, max_upload: int,
-              batch_workers: int) -> str:
+              batch_workers: int, model: str | None = None) -> str:
     """The app's settings as the JSON its factory reads (see speechcase/interfaces/web/settings.py)."""
     import json
 
     data = (data_dir or store_file.parent / "speechcase-web").expanduser().resolve()
     return json.dumps({"store": str(store_file.resolve()), "data": str(data), "host": host, "port": port,
-                       "workers": workers, "max_upload": max_upload, "batch_workers": batch_workers})
+                       "workers": workers, "max_upload": max_upload, "batch_workers": batch_workers,
+                       "model": model})

@@ -146,7 +146,7 @@ def run_one(settings: WebSettings, store: Store, batch: Batch, driver: str, stop
         return
     items = [BatchItem(Path(r.path), r.speaker, r.talk, r.framework, r.origin, r.file_name) for r in rows]
     positions = [r.position for r in rows]
-    options = AnalyzeOptions(max_duration=settings.max_duration)
+    options = settings.analyze_options()
     beat = BatchHeartbeat(settings, batch, driver, positions, stop)
     began = time.perf_counter()
     try:

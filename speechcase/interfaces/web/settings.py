@@ -10,8 +10,12 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from speechcase.analysis.audio import DEFAULT_MAX_DURATION
+
+if TYPE_CHECKING:
+    from speechcase.analysis.pipeline import AnalyzeOptions
 
 SETTINGS_ENV = "SPEECHCASE_WEB_SETTINGS"
 DEFAULT_PORT = 8765
@@ -30,6 +34,8 @@ class WebSettings:
         max_duration: Longest recording accepted, in seconds.
         batch_workers: Local Dask workers for coaches' batches (each loads the models once); ignored where
             ``$SPEECHCASE_DASK_SCHEDULER`` names an existing cluster.
+        model: The Whisper model every take is transcribed with (``analyze --model``'s NAME or PATH); None: the
+            embedded tiny.en.
     """
 
     store: Path
@@ -40,6 +46,7 @@ class WebSettings:
     max_upload: int = DEFAULT_MAX_UPLOAD
     max_duration: float = DEFAULT_MAX_DURATION
     batch_workers: int = 1
+    model: str | None = None
 
     @property
     def uploads(self) -> Path:
@@ -53,6 +60,14 @@ class WebSettings:
     def batches(self) -> Path:
         """Where coaches' batches keep their recordings (``batches/<random folder>/<file name>``)."""
         return self.data / "batches"
+
+    def analyze_options(self, framework: str | None = None) -> AnalyzeOptions:
+        """The analysis options of every take this app analyses (uploads, re-analyses, coaches' batches)."""
+        from speechcase.analysis.pipeline import AnalyzeOptions  # the analysis stack, in the workers only
+
+        defaults = AnalyzeOptions()
+        return AnalyzeOptions(framework=framework or defaults.framework, model=self.model,
+                              max_duration=self.max_duration)
 
     @property
     def loopback(self) -> bool:

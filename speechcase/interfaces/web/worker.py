@@ -23,7 +23,6 @@ import time
 import traceback
 from pathlib import Path
 
-from speechcase.analysis.pipeline import AnalyzeOptions
 from speechcase.core.errors import SpeechcaseError
 from speechcase.interfaces.web.children import child_args, when_parent_gone
 from speechcase.interfaces.web.heartbeat import Heartbeat
@@ -67,8 +66,7 @@ class JobHeartbeat(Heartbeat):
 
 def run_job(settings: WebSettings, job: Job, worker: str) -> None:
     """Run one claimed job to its end: done with its run, or failed with the one-line error."""
-    options = AnalyzeOptions(framework=job.framework or AnalyzeOptions().framework,
-                             max_duration=settings.max_duration)
+    options = settings.analyze_options(job.framework)
     with open_store(settings.store) as store:
         try:
             with JobHeartbeat(settings, job, worker) as beat:
@@ -120,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the server's terminal: the server stops us
     settings = WebSettings.from_env()
     began = time.perf_counter()
-    warm_up(AnalyzeOptions(max_duration=settings.max_duration))
+    warm_up(settings.analyze_options())
     log.info("Worker ready: models loaded in %.1f s.", time.perf_counter() - began)
     serve_jobs(settings, args.name, stop)
 
