@@ -49,12 +49,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from fit_sections import cross_fitted
+from fit_sections import cross_fitted, use_classifier
 
 from speechcase.analysis.config import Thresholds
 from speechcase.analysis.document import analysis_document
 from speechcase.analysis.pipeline import AnalyzeOptions, analyze
-from speechcase.analysis.sections.classifier import SECTION_CLASSIFIER_ENV
 from speechcase.analysis.text import spoken_word_count
 
 COLUMNS = ["section_acc", "boundary_f1", "share_mae_pp", "filler_f1", "filled_f1", "filled_precision",
@@ -165,10 +164,9 @@ def use_classifier_for(set_name: str, args: argparse.Namespace) -> None:
     """Analyse ``set_name`` with a section classifier that has not read its talks' banks (``--no-cross-fit``: the
     shipped one). Why: the shipped classifier is fitted on our talk banks too (benchmarks/fit_sections.py), and a
     talk read by a classifier that learnt its very sentences would score what it memorised, not what it reads."""
-    os.environ.pop(SECTION_CLASSIFIER_ENV, None)
     path = cross_fitted(set_name, args.out / "classifiers") if args.cross_fit else None
+    use_classifier(path)
     if path is not None:
-        os.environ[SECTION_CLASSIFIER_ENV] = str(path)
         print(f"{set_name}: section classifier fitted without this set's banks ({path})", file=sys.stderr)
 
 

@@ -17,7 +17,7 @@ classifier has to read projects it has never seen, and its probabilities are wei
 so they must be calibrated, not only right. Writes ``speechcase/data/section_classifier.json`` with a digest of the
 files it read, which a test compares with them.
 
-Why the banks: with them the classifier has read 72 projects by as many writers instead of twelve, and the
+Why the banks: with them the classifier has read 76 projects by as many writers instead of twelve, and the
 sections of talks it has not read improve on every kind of transcript (docs/accuracy.md). The cost is that the
 shipped classifier has read the sentences of our own evaluation talks, so those talks are measured with a
 classifier fitted without their set's banks (``cross_fitted``, which ``eval_kit.py`` uses), and a held-out set
@@ -32,6 +32,7 @@ import argparse
 import functools
 import hashlib
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ from scipy.optimize import minimize
 
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.frameworks import load_framework
-from speechcase.analysis.sections.classifier import CLASSIFIERS_FILE
+from speechcase.analysis.sections.classifier import CLASSIFIERS_FILE, SECTION_CLASSIFIER_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "models" / "section-corpus"
@@ -192,6 +193,15 @@ def cross_fitted(set_name: str, folder: Path) -> Path | None:
     path.write_text(json.dumps(classifier_document(kept, w, b, int(keep.sum()), shipped["penalty"]),
                                separators=(",", ":")) + "\n", encoding="utf-8")
     return path
+
+
+def use_classifier(path: Path | None) -> None:
+    """Make the analysis in this process read the classifiers file ``path`` (None: the shipped one), through
+    ``SPEECHCASE_SECTION_CLASSIFIER``."""
+    if path is None:
+        os.environ.pop(SECTION_CLASSIFIER_ENV, None)
+    else:
+        os.environ[SECTION_CLASSIFIER_ENV] = str(path)
 
 
 def main() -> int:

@@ -27,21 +27,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from eval_kit import load_kit_module, override
-from fit_sections import cross_fitted
+from fit_sections import cross_fitted, use_classifier
 
 from speechcase.analysis.config import Thresholds
 from speechcase.analysis.embeddings import SentenceEncoder
 from speechcase.analysis.frameworks import load_framework
 from speechcase.analysis.pipeline import AnalyzeOptions, parse_transcript
 from speechcase.analysis.sections import balance, segment
-from speechcase.analysis.sections.classifier import SECTION_CLASSIFIER_ENV
 from speechcase.analysis.text import build_sentences
 from speechcase.core.files import JsonCache
 from speechcase.core.types import Framework, Pacing, Parse, SectionSpan, Sentence, Transcript
@@ -114,11 +112,7 @@ def scores(talks: list[Talk], thresholds: Thresholds, framework: Framework, enco
     classifier in ``classifiers`` (by set name; absent or None: the shipped one)."""
     out = {}
     for talk in talks:
-        path = (classifiers or {}).get(talk.name.split("/")[0])
-        if path is None:
-            os.environ.pop(SECTION_CLASSIFIER_ENV, None)
-        else:
-            os.environ[SECTION_CLASSIFIER_ENV] = str(path)
+        use_classifier((classifiers or {}).get(talk.name.split("/")[0]))
         _, spans = segment(talk.sentences, talk.parsed, framework, thresholds.sections, encoder, cache)
         result = score(section_document(spans, framework), talk.truth)
         out[talk.name] = (result["section_acc"], result["boundary_f1"], result["share_mae_pp"])

@@ -13,7 +13,7 @@ embedding model); any other framework or model keeps the prototype similarities 
 
 ``SPEECHCASE_SECTION_CLASSIFIER`` names another classifiers file (``fit_sections.py --out``) to use instead of the
 shipped one. Why: the shipped classifier has read the banks our evaluation talks are spoken from, so a talk is
-measured with one fitted without its own bank (``eval_kit.py --cross-fit``); a team with its own labelled talks
+measured with one fitted without its own bank (as ``eval_kit.py`` does by default); a team with its own labelled talks
 can fit and use theirs the same way.
 """
 from __future__ import annotations

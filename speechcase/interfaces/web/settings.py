@@ -63,10 +63,10 @@ class WebSettings:
 
     def analyze_options(self, framework: str | None = None) -> AnalyzeOptions:
         """The analysis options of every take this app analyses (uploads, re-analyses, coaches' batches)."""
+        from speechcase.analysis.frameworks import DEFAULT_FRAMEWORK
         from speechcase.analysis.pipeline import AnalyzeOptions  # the analysis stack, in the workers only
 
-        defaults = AnalyzeOptions()
-        return AnalyzeOptions(framework=framework or defaults.framework, model=self.model,
+        return AnalyzeOptions(framework=framework or DEFAULT_FRAMEWORK, model=self.model,
                               max_duration=self.max_duration)
 
     @property
