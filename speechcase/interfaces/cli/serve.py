@@ -78,11 +78,11 @@ def serve(host: str, port: int, store_path: Path | None, data_dir: Path | None, 
     """
     import uvicorn
 
-    from speechcase.analysis.transcribe import resolve_model
+    from speechcase.analysis.transcribe import fetch_model
     from speechcase.rehearsals.accounts import has_users
 
     if model is not None:
-        resolve_model(model)  # an unknown name or a folder without a model is refused now, not in every worker
+        fetch_model(model)  # a model that cannot be loaded is refused now, not in every worker
 
     with open_cli_store(store_path) as store:
         store_file = store.path
