@@ -103,6 +103,10 @@ NOT_FILLERS = [
     # the comma either way)
     "So, the first thing we did was clean the logs.",
     "So we served the model in real time.",
+    # "actually" in a self-correction says the speaker changed their mind (the rambling measures count it)
+    "It was ten thousand rows, or, no, actually, twelve thousand.",
+    "We kept both at first, or, actually, no, only the newer one.",
+    "I think it was Dana, no wait, actually it was Priya who ran it.",
     "We turned right, into a dead end with the old schema.",
     "The right, well-tested library saved us a week.",
     # a comparison or a quote right after "is"/"was" (tiny.en's text of a real recording: "MFA is like, putty.")

@@ -110,6 +110,8 @@ def _basically(c: _Context, i: int, j: int) -> bool:
 
 
 def _actually(c: _Context, i: int, j: int) -> bool:
+    if c.word(i - 1) in c.lists["actually_correction_before"] or c.word(j + 1) in c.lists["actually_correction_after"]:
+        return False  # "or, no, actually, it was": a self-correction, counted by the rambling measures
     return c.break_before(i) and c.break_after(j) or (i in c.sentence_start and c.break_after(j))
 
 
