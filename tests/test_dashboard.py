@@ -402,7 +402,7 @@ def test_uncertain_sections_are_shown_where_they_are():
     assert [k for k, shape in enumerate(lane["marker"]["pattern"]["shape"]) if shape] == unsure
     assert last in lane["hovertext"][unsure[-1]]
     structure = next(v for v in verdict_texts(page) if v.startswith("5 of 6 sections"))
-    assert "The section is uncertain at 1:53\u20131:57, 2:15\u20132:23" in structure
+    assert "The section is uncertain at 0:36\u20130:44, 2:15\u20132:23" in structure
 
     for sentence in raw["sentences"]:
         del sentence["section_confidence"]

@@ -22,7 +22,7 @@ from speechcase.analysis.sections.decode import (
 )
 from speechcase.analysis.text import build_sentences, parse
 from speechcase.core.errors import BadFramework
-from speechcase.core.types import Pacing, SectionSpan, Word
+from speechcase.core.types import Pacing, SectionSpan, Sentence, Word
 
 PRIOR = OrderPrior(skip=1.0, back=3.0, late_start=1.0)
 
@@ -612,7 +612,9 @@ def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it(unread_cla
     choice ("the model choice, hmm, depends how you look at it ... no, wait, we kept both for a while"), which
     reads as deployment and reflection. Without the closing rule the decoder took the ramble for them and went
     back to evaluation, then to reflection again; with it, modeling keeps the ramble and the reflection closes
-    the talk once. Read by a section classifier that has not read the talk's bank, as a user's talk is."""
+    the talk once. Read by a section classifier that has not read the talk's bank, as a user's talk is. The opener
+    evidence keeps the ramble in modeling as well (none of its sentences sounds like an opening), so the rule is
+    shown without it; the ramble then goes to the evaluation next to it, not to the reflection."""
     from dataclasses import replace
 
     from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
@@ -622,26 +624,97 @@ def test_a_hedged_aside_mid_talk_is_not_the_reflection_that_closes_it(unread_cla
     transcript = Transcript.from_dict(load_json(DATA / "transcript_modelheavy_closing.json"))
     framework = load_framework("case-study")
 
-    def labelled(close_exit: float):
+    def labelled(close_exit: float, opener_weight: float = 0.0):
         shipped = default_thresholds()
         options = AnalyzeOptions(use_cache=False, thresholds=replace(
-            shipped, sections=replace(shipped.sections, close_exit_penalty=close_exit)))
+            shipped, sections=replace(shipped.sections, close_exit_penalty=close_exit, opener_weight=opener_weight)))
         result = analyze_transcript(transcript, framework, options)
         return [s.id for s in result.sections], {round(s.start): s.section for s in result.sentences}
 
-    spans, by_start = labelled(default_thresholds().sections.close_exit_penalty)
+    close_exit, opener_weight = default_thresholds().sections.close_exit_penalty, default_thresholds().sections.opener_weight
+    spans, by_start = labelled(close_exit, opener_weight)  # as shipped
     assert spans == ["framing", "data", "modeling", "evaluation", "reflection"]
     assert [by_start[t] for t in (92, 95, 99)] == ["modeling"] * 3  # the ramble over the model choice
+    spans, by_start = labelled(close_exit)  # the closing rule without the opener evidence: not the reflection
+    assert spans == ["framing", "data", "modeling", "evaluation", "reflection"]
+    assert "reflection" not in [by_start[t] for t in (92, 95, 99)]
     spans, by_start = labelled(0.0)
     assert spans.count("reflection") == 2 and by_start[95] == "reflection"
     assert spans.index("reflection") < spans.index("evaluation")  # a reflection mid-talk, then back to evaluation
 
 
+def test_a_sentence_that_announces_its_topic_makes_a_section_cheaper_to_start():
+    """The opener model of the shipped classifier: sentences that open a section score above the average sentence,
+    sentences that go on inside one below it; off (zeros) at weight 0 and for a framework without the classifier."""
+    from dataclasses import replace
+
+    from speechcase.analysis.embeddings import SentenceEncoder
+    from speechcase.analysis.sections import opening_evidence
+
+    encoder, settings = SentenceEncoder(), default_thresholds().sections
+    openings = ["On the modeling side, I started with a logistic regression baseline.",
+                "To evaluate it, we held out the last three months.",
+                "Looking back, the biggest lesson was to talk to the users earlier."]
+    inside = ["That took about two weeks.", "It also dropped some rows with missing timestamps.",
+              "The second version added the weather features."]
+    sentences = [Sentence(0, 0, 0.0, 1.0, text) for text in openings + inside]
+    vectors = encoder.encode(openings + inside).astype(np.float16).astype(np.float32)
+    case_study = load_framework("case-study")
+    scores = opening_evidence(sentences, vectors, case_study, settings, encoder)
+    assert settings.opener_weight == 1.0
+    assert (scores[:3] > 1.0).all() and (scores[3:] < -1.0).all(), scores
+    off = opening_evidence(sentences, vectors, case_study, replace(settings, opener_weight=0.0), encoder)
+    assert not off.any()
+    assert not opening_evidence(sentences, vectors, load_framework("deep-dive"), settings, encoder).any()
+
+
+@pytest.mark.parametrize("text,announces", [
+    ("Let me start with the model, because that is where the surprises were.", True),
+    ("So, moving on to the evaluation.", True),
+    ("Um, okay, going back to the data for a second.", True),
+    ("Let me get this right, it was nine percent.", False),
+    ("The model let me start with less data.", False),
+    ("First, we cleaned the logs.", False),  # a step, not a section
+    ("Next, the modeling.", True),  # a heading
+    ("Finally, what I learned.", True),
+])
+def test_a_sentence_that_announces_its_topic(text, announces):
+    """Such a sentence counts as an opening at least ``opening_phrase_log_odds`` sure, whatever the opener model
+    says: it learnt how the banks' writers open sections (with the section's first content) and scores "Let me
+    start with the model" below the average sentence."""
+    from speechcase.analysis.sections import announces_topic, opening_evidence
+
+    settings = default_thresholds().sections
+    assert announces_topic(text, settings.opening_phrases, int(settings.opening_heading_words)) == announces
+    if announces:
+        from speechcase.analysis.embeddings import SentenceEncoder
+        encoder = SentenceEncoder()
+        vectors = encoder.encode([text]).astype(np.float32)
+        scores = opening_evidence([Sentence(0, 0, 0.0, 1.0, text)], vectors, load_framework("case-study"), settings,
+                                  encoder)
+        assert scores[0] >= settings.opener_weight * settings.opening_phrase_log_odds
+
+
+@pytest.mark.slow
+def test_a_section_starts_at_the_sentence_that_opens_it(unread_classifier, monkeypatch):
+    """tiny.en's transcript of one of our scripted talks (benchmarks/talks/heldout9/code_review_modelheavy), read by
+    a section classifier and opener model that have not read its bank. The script's modeling opens with its
+    baseline ("...baseline was the flag we already had..."), which names the data it was run on as much as the
+    model; by the section evidence alone it stayed in data and modeling started one sentence late."""
+    monkeypatch.setenv(SECTION_CLASSIFIER_ENV, str(unread_classifier("heldout9")))
+    for weight, section in ((1.0, "modeling"), (0.0, "data")):
+        by_start = {round(s.start): s.section for s in _analysed("transcript_modelheavy_closing.json",
+                                                                  opener_weight=weight).sentences}
+        assert by_start[23] == "data" and by_start[36] == "modeling"
+        assert by_start[30] == section, weight
+
+
 def test_the_sections_say_where_they_are_unsure():
     """The same real transcript: each sentence carries the probability of its own section. The two garbled
-    sentences of lessons that close the talk ("Looking back, ..."), read as reflection, and modeling's last
-    sentence before the evaluation are uncertain; the opening and the comparison of two precisions are sure. A
-    span's confidence is its sentences' probability, weighted by time."""
+    sentences of lessons that close the talk ("Looking back, ..."), read as reflection, and modeling's first
+    sentence, its baseline ("The [base]line was the existing keyword block list", next to the data) are uncertain;
+    the opening and the comparison of two precisions are sure. A span's confidence is its sentences' probability,
+    weighted by time."""
     from speechcase.analysis.pipeline import AnalyzeOptions, analyze_transcript
     from speechcase.core.types import Transcript
 
@@ -650,18 +723,19 @@ def test_the_sections_say_where_they_are_unsure():
     sure = {round(s.start): s.section_confidence for s in result.sentences}
     assert all(0.0 <= p <= 1.0 for p in sure.values())
     assert sure[135] < 0.6 and sure[139] < 0.6  # the garbled lessons
-    assert sure[113] < 0.9  # modeling's tail, next to evaluation
+    assert sure[36] < 0.9  # modeling's baseline, next to the data
     assert min(sure[t] for t in (0, 8, 129)) > 0.99  # the opening; "0.63 against 0.22 for the block list"
     # a balance flag that rests on the uncertain stretch says so: evaluation's 13 % (its script has 10 %) would be
-    # within its target with the 12 uncertain seconds next to it; modeling's 51 % (59 % in the script) would not
+    # within its target with the 8 uncertain seconds next to it; modeling's 57 % (59 % in the script) would not
     evidence = {f.evidence.split(":")[0]: f.evidence for f in result.flags if f.type in ("section_over", "section_under")}
-    assert "12 s in or next to it may belong to it" in evidence["evaluation"]
-    assert "listen there" not in evidence["modeling"] and "listen there" not in evidence["framing"]
+    assert "8 s in or next to it may belong to it" in evidence["evaluation"]
+    assert "listen there" not in evidence["modeling"] and "framing" not in evidence
     # the uncertain time, counted for the sections in and next to each uncertain stretch, as the summary keeps it
     unsure = result.sections_unsure
-    assert set(unsure) == {"modeling", "evaluation", "reflection"}
+    assert set(unsure) == {"data", "modeling", "evaluation", "reflection"}
     assert unsure["reflection"] == pytest.approx(result.sentences[-1].end - 135.12, abs=0.01)
-    assert unsure["evaluation"] == pytest.approx(unsure["reflection"] + unsure["modeling"], abs=0.01)
+    assert unsure["evaluation"] == pytest.approx(unsure["reflection"], abs=0.01)  # the closing stretch, next to it
+    assert unsure["data"] == pytest.approx(unsure["modeling"], abs=0.01)  # the baseline, and the data before it
     for span in result.sections:
         inside = [s for s in result.sentences if span.start <= s.start < span.end]
         times = np.diff([s.start for s in inside] + [span.end])

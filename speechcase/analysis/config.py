@@ -40,6 +40,10 @@ class SectionSettings:
     overrun_weight: float = 0.0
     close_exit_penalty: float = 0.0
     opening_skip_penalty: float = float("inf")
+    opener_weight: float = 0.0
+    opening_phrases: tuple[str, ...] = ()
+    opening_phrase_log_odds: float = 0.0
+    opening_heading_words: float = 0.0
     unsure_below: float = 0.0  # a sentence's section probability under this is uncertain (0: none is)
 
     def min_section(self, talk_seconds: float) -> float:

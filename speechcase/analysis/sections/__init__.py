@@ -4,10 +4,12 @@
    matches on lemmas, embedding similarity to the section's purpose and examples
    and, for the built-in case-study framework, a classifier over the sentence
    embedding learned from labelled sentences of other projects, combined with
-   the place in the talk into a probability over sections.
+   the place in the talk into a probability over sections; and, per sentence, how
+   much it sounds like a section's opening (the classifier's opener model).
 2. Decoding (``decode.py``): the best sequence of contiguous sections, preferring
    the framework's order and each section's target share of the talk, allowing
-   a return to an earlier section, and never shorter than a minimum duration;
+   a return to an earlier section, starting sections where sentences sound like
+   openings, and never shorter than a minimum duration;
    the talk is also read as one that skipped the framework's first section, and
    that reading wins when it scores clearly better (:func:`segment`).
 3. Balance (:func:`balance`): seconds, share, status, pace and filler rate per
@@ -30,15 +32,16 @@ from speechcase.analysis.sections.classifier import classifier_for
 from speechcase.analysis.sections.cues import comparison_scores, keyword_scores, prototype_similarity, sentence_vectors
 from speechcase.analysis.sections.decode import OrderPrior, PreviewPrior, best_segmentation, label_posteriors, runs
 from speechcase.analysis.signals.rambling import norm_word, opening
+from speechcase.analysis.text import match_phrases
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["balance", "continues_thought", "duration_prior", "preview_evidence", "segment",
+__all__ = ["announces_topic", "balance", "continues_thought", "duration_prior", "opening_evidence", "preview_evidence", "segment",
            "word_evidence"]
 
 
 def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,
-                  encoder: SentenceEncoder, cache: JsonCache | None) -> np.ndarray:
+                  encoder: SentenceEncoder, cache: JsonCache | None, vectors: np.ndarray | None = None) -> np.ndarray:
     """What each sentence's words say about its section, as a log-score ``[n, k]``.
 
     Where the framework has a shipped section classifier (:mod:`~speechcase.analysis.sections.classifier`; the
@@ -49,9 +52,11 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     ``comparison_mutes_cues`` the cue words of the other sections do not count in it: "0.88 macro F1 against
     0.82 for the gradient boosted trees baseline" names models because it compares them, and its three modeling
     cues had outweighed the comparison. Each path has its own weights (``[sections]`` in thresholds.toml), chosen on the training talks.
+    ``vectors`` are the sentences' embeddings when the caller has them already.
     """
     keywords = keyword_scores(sentences, parsed, framework, cache)
-    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)  # read once, for both
+    if vectors is None:  # read once, for both
+        vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
     similarity = prototype_similarity(vectors, framework, encoder, cache) / settings.semantic_temperature
     comparisons = settings.comparison_weight * comparison_scores(sentences, parsed, framework,
                                                                  settings.comparison_words, settings.comparison_ranges)
@@ -65,6 +70,41 @@ def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework
     return (settings.classifier_weight * classifier.log_probabilities(vectors)
             + settings.classifier_prototype_weight * similarity
             + settings.classifier_keyword_weight * keywords + comparisons)
+
+
+def opening_evidence(sentences: list[Sentence], vectors: np.ndarray, framework: Framework,
+                     settings: SectionSettings, encoder: SentenceEncoder) -> np.ndarray:
+    """What each sentence's words say about a section starting there, as a log-score ``[n]`` added when one does:
+    ``opener_weight`` times how much more the sentence sounds like a section's opening than the average sentence
+    (the section classifier's opener model, :class:`~speechcase.analysis.sections.classifier.OpenerModel`), and at
+    least ``opening_phrase_log_odds`` for a sentence that announces its topic (:func:`announces_topic`); zeros
+    without an opener model (another framework or embedding model, or a classifiers file fitted without it).
+
+    Why: the sentences on either side of a boundary often read alike ("Once the labels were clean, the first model
+    was a logistic regression" names both sections), so the section evidence leaves the boundary one sentence
+    early or late; the opening announces the new topic. Unlike the section evidence it is not weighted by the
+    sentence's length: a boundary is one event. Measured on the evaluation talks in docs/accuracy.md.
+    """
+    classifier = classifier_for(framework, encoder) if settings.opener_weight else None
+    if classifier is None or classifier.opener is None:
+        return np.zeros(len(vectors))
+    log_odds = classifier.opener.log_odds(np.asarray(vectors, dtype=np.float32))
+    announced = np.array([announces_topic(s.text, settings.opening_phrases, int(settings.opening_heading_words))
+                          for s in sentences], dtype=bool)
+    return settings.opener_weight * np.where(announced, np.maximum(log_odds, settings.opening_phrase_log_odds),
+                                             log_odds)
+
+
+def announces_topic(text: str, phrases: tuple[str, ...], heading_words: int = 0) -> bool:
+    """Whether a sentence opens with one of ``phrases`` ("let me start with", "moving on"), within its first two
+    words after any leading "um", "okay" or "well" ("So, let me start with the model"), or is a heading: a
+    signpost (the rambling stage's, :func:`~speechcase.analysis.signals.rambling.opening`) in a sentence of at
+    most ``heading_words`` words after them ("Next, the modeling.", "Finally, what I learned.")."""
+    lower = [w for w in map(norm_word, text.split()) if w]
+    start, signposts = opening(lower)
+    if signposts and len(lower) - start <= heading_words:
+        return True
+    return any(first < 2 for first, _, _ in match_phrases(lower[start:], list(phrases)))
 
 
 def position_prior(sentences: list[Sentence], framework: Framework, spread: float, skipped: int = 0) -> np.ndarray:
@@ -191,10 +231,11 @@ class _Reading(NamedTuple):
     start_cost: np.ndarray
 
 
-def _readings(sentences: list[Sentence], words: np.ndarray, framework: Framework,
-              settings: SectionSettings) -> tuple[list[_Reading], np.ndarray]:
+def _readings(sentences: list[Sentence], words: np.ndarray, framework: Framework, settings: SectionSettings,
+              openings: np.ndarray | None = None) -> tuple[list[_Reading], np.ndarray]:
     """The arguments of :func:`~speechcase.analysis.sections.decode.decode` for each model of the talk, given what
-    each sentence's words say (:func:`word_evidence`): the framework in full, and (with a finite
+    each sentence's words say (:func:`word_evidence`) and what they say about a section opening there
+    (:func:`opening_evidence`, lowering the cost of starting one): the framework in full, and (with a finite
     ``opening_skip_penalty`` and three sections or more) the framework without its first section. The two differ
     only in the place prior and the order prior; the rest is computed once. Also each sentence's weight (its
     share of ``evidence_seconds``), which the evidence is multiplied by."""
@@ -210,6 +251,8 @@ def _readings(sentences: list[Sentence], words: np.ndarray, framework: Framework
     start_cost = settings.continuation_penalty * np.array(
         [continues_thought(s.text, gap, settings.continuation_words, settings.continuation_max_gap)
          for s, gap in zip(sentences, gaps)], dtype=float)
+    if openings is not None:
+        start_cost = start_cost - openings
     skips = [0, 1] if np.isfinite(settings.opening_skip_penalty) and len(framework.sections) > 2 else [0]
     readings = []
     for skipped in skips:
@@ -253,8 +296,11 @@ def segment(sentences: list[Sentence], parsed: Parse, framework: Framework, sett
     if not sentences:
         return sentences, []
     ids = [spec.id for spec in framework.sections]
-    readings, weights = _readings(sentences, word_evidence(sentences, parsed, framework, settings, encoder, cache),
-                                  framework, settings)
+    vectors = sentence_vectors([s.text for s in sentences], encoder, cache)
+    readings, weights = _readings(sentences, word_evidence(sentences, parsed, framework, settings, encoder, cache,
+                                                           vectors),
+                                  framework, settings, opening_evidence(sentences, vectors, framework, settings,
+                                                                        encoder))
     found = [best_segmentation(*model) for model in readings]
     weighed = [label_posteriors(*model) for model in readings]
     cost = [0.0, settings.opening_skip_penalty]

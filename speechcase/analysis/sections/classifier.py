@@ -39,6 +39,26 @@ CLASSIFIERS_FILE = "section_classifier.json"
 
 
 @dataclass(frozen=True)
+class OpenerModel:
+    """A logistic regression over sentence vectors: how likely a sentence is to open a section (``weights [dim]``,
+    ``bias``), and the share of openers among the sentences it was fitted on (``prior``).
+
+    Why: a speaker opens a section with a sentence that announces its topic ("For the labels, we went to the
+    moderators' decisions"), whatever that section is, and the sentence before a boundary reads much like the one
+    after it, so which of the two opens the next section is where the sections' own evidence is weakest. Fitted on
+    the first sentence of each section of the talk banks against the others (``benchmarks/fit_sections.py``)."""
+
+    weights: np.ndarray
+    bias: float
+    prior: float
+
+    def log_odds(self, vectors: np.ndarray) -> np.ndarray:
+        """How much more each sentence ``[n, dim]`` sounds like a section's opening than the average sentence of
+        the fit, in log-odds ``[n]`` (0: as likely as any; positive: an opening)."""
+        return vectors @ self.weights + self.bias - float(np.log(self.prior / (1.0 - self.prior)))
+
+
+@dataclass(frozen=True)
 class SectionClassifier:
     """Weights ``[k, dim]`` and biases ``[k]`` of a softmax over a framework's sections, in framework order."""
 
@@ -48,6 +68,7 @@ class SectionClassifier:
     weights: np.ndarray
     bias: np.ndarray
     corpus_sha256: str  # names the corpus it was fitted on, so a refitted classifier gives new analysis keys
+    opener: OpenerModel | None = None
 
     def log_probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """Log-probability of each section for each sentence vector ``[n, dim]`` -> ``[n, k]``."""
@@ -60,8 +81,17 @@ def _read(text: str) -> tuple[SectionClassifier, ...]:
     doc = json.loads(text)
     return tuple(SectionClassifier(c["framework"], tuple(c["sections"]), c["embedding_model"],
                                    np.asarray(c["weights"], dtype=np.float32), np.asarray(c["bias"], dtype=np.float32),
-                                   c["corpus_sha256"])
+                                   c["corpus_sha256"], _opener(c.get("opener")))
                  for c in doc["classifiers"])
+
+
+def _opener(fitted: dict | None) -> OpenerModel | None:
+    if fitted is None:
+        return None
+    prior = float(fitted["prior"])
+    if not 0.0 < prior < 1.0:
+        raise ValueError(f"opener prior {prior} is not a share between 0 and 1")
+    return OpenerModel(np.asarray(fitted["weights"], dtype=np.float32), float(fitted["bias"]), prior)
 
 
 @functools.lru_cache(maxsize=1)
