@@ -72,23 +72,26 @@ def load_run(out: Path, options: AnalyzeOptions) -> list[Talk]:
     cache that analysis used and the truth beside its audio.
 
     Why not every transcript in the cache: a cache reused across runs holds transcripts of other renders of the same
-    talks (same name, other audio) and of other decoding settings; taking them all counted a talk twice and let
-    whichever came last stand for it."""
-    cached: dict[tuple[str, str], tuple[float, Transcript]] = {}
+    talks (same name, other audio) and of other decoding settings or transcript versions; taking them all counted a
+    talk twice and let whichever came last stand for it. Of a recording's cached transcripts the one whose words are
+    the analysis's is taken (the newest file only when none is: a file's time is when it was copied, not made)."""
+    cached: dict[tuple[str, str], list[tuple[float, Transcript]]] = {}
     for path in (out / "cache" / "transcripts").glob("*.json"):
         transcript = Transcript.from_dict(json.loads(path.read_text()))
-        key, when = (transcript.source.path, transcript.source.sha256), path.stat().st_mtime
-        if key not in cached or when > cached[key][0]:
-            cached[key] = (when, transcript)
+        key = (transcript.source.path, transcript.source.sha256)
+        cached.setdefault(key, []).append((path.stat().st_mtime, transcript))
     talks = []
     for doc_path in sorted(out.glob("*/*/analysis.json")):
-        source = json.loads(doc_path.read_text())["source"]
-        found = cached.get((source["path"], source["sha256"]))
+        document = json.loads(doc_path.read_text())
+        source = document["source"]
+        candidates = cached.get((source["path"], source["sha256"]))
         audio = Path(source["path"])
         truth_path = audio.with_name(audio.stem + ".truth.json")
-        if found is None or not truth_path.exists():
+        if not candidates or not truth_path.exists():
             continue
-        transcript = found[1]
+        said = [(w["text"], w["start"]) for w in document.get("words", [])]
+        same = [t for _, t in candidates if [(w.text, w.start) for w in t.words] == said]
+        transcript = same[0] if same else max(candidates, key=lambda c: c[0])[1]
         parsed = parse_transcript(transcript, options)
         name = f"{doc_path.parent.parent.name}/{doc_path.parent.name}"
         talks.append(Talk(name, build_sentences(transcript.words, parsed.sentence_starts), parsed,
