@@ -36,8 +36,8 @@ from speechcase.analysis.text import match_phrases
 from speechcase.core.files import JsonCache
 from speechcase.core.types import BalanceRow, Filler, Framework, Pacing, Parse, SectionSpan, SectionStatus, Sentence
 
-__all__ = ["announces_topic", "balance", "continues_thought", "duration_prior", "opening_evidence", "preview_evidence", "segment",
-           "word_evidence"]
+__all__ = ["announces_topic", "balance", "continues_thought", "duration_prior", "opening_evidence", "preview_evidence",
+           "segment", "word_evidence"]
 
 
 def word_evidence(sentences: list[Sentence], parsed: Parse, framework: Framework, settings: SectionSettings,

@@ -1,11 +1,11 @@
 """A section classifier over sentence embeddings, learned from labelled sentences of many projects.
 
-Why: the framework's purpose and five or six example sentences per section are too few prototypes for the
-sentences of a project in another domain. A multinomial logistic regression on the same all-MiniLM-L6-v2
-vectors, fitted on the labelled sentences of many projects (``models/section-corpus/`` and the sentence banks of
-our scripted talks, ``benchmarks/talks/banks/``; fitted by ``benchmarks/fit_sections.py``), reads a sentence's section from its
-meaning rather than from its nearness to a few examples, so a talk that leaves the framework's order keeps its
-own more often (docs/accuracy.md, with the talks where it does not help). It costs one matrix product per talk.
+Why: the framework's purpose and five or six example sentences per section are too few prototypes for the sentences
+of a project in another domain. A multinomial logistic regression on the same all-MiniLM-L6-v2 vectors, fitted on
+the labelled sentences of many projects (``models/section-corpus/`` and the sentence banks of our scripted talks,
+``benchmarks/talks/banks/``; fitted by ``benchmarks/fit_sections.py``), reads a sentence's section from its meaning
+rather than from its nearness to a few examples, so a talk that leaves the framework's order keeps its own more
+often (docs/accuracy.md, with the talks where it does not help). It costs one matrix product per talk.
 
 The classifier belongs to one framework's sections and one embedding model: it is used only when both match
 (the built-in case-study framework, or a framework file with the same id and section ids, with the bundled

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 SETTINGS_ENV = "SPEECHCASE_WEB_SETTINGS"
 DEFAULT_PORT = 8765
 DEFAULT_MAX_UPLOAD = 2_000_000_000  # 2 GB
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,6 @@ class WebSettings:
 
         return AnalyzeOptions(framework=framework or DEFAULT_FRAMEWORK, model=self.model,
                               max_duration=self.max_duration)
-
-    @property
-    def loopback(self) -> bool:
-        return self.host in LOOPBACK or self.host.startswith("127.")
 
     def to_env(self) -> str:
         return json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()})
